@@ -1,0 +1,134 @@
+// Package config holds Pixel's typed configuration: loaded once from YAML,
+// overridden with --set, validated, and written into every run folder.
+package config
+
+// Config is the whole run configuration. Every YAML file in configs/ mirrors
+// it key for key; unknown keys are errors.
+type Config struct {
+	Run    Run     `yaml:"run" json:"run"`
+	Data   Data    `yaml:"data" json:"data"`
+	Model  Model   `yaml:"model" json:"model"`
+	LoRA   LoRA    `yaml:"lora" json:"lora"`
+	Train  Train   `yaml:"train" json:"train"`
+	Stages []Stage `yaml:"stages" json:"stages"`
+	Eval   Eval    `yaml:"eval" json:"eval"`
+	Worker Worker  `yaml:"worker" json:"worker"`
+}
+
+// Run names a run and says where its folder goes.
+type Run struct {
+	Name   string `yaml:"name" json:"name"`       // prefix of the run id
+	OutDir string `yaml:"out_dir" json:"out_dir"` // parent folder of runs/<run-id>/
+	Seed   int    `yaml:"seed" json:"seed"`       // one seed for splits, init and sampling
+}
+
+// Data says which conversations feed the curriculum and how they are split.
+type Data struct {
+	// Corpus is "embedded:demo" (the corpus inside the binary) or a path to a
+	// canonical JSONL file, or a folder of them.
+	Corpus       string  `yaml:"corpus" json:"corpus"`
+	ValFraction  float64 `yaml:"val_fraction" json:"val_fraction"`   // share of each stage held out for validation
+	TestFraction float64 `yaml:"test_fraction" json:"test_fraction"` // share of each stage held out for test
+}
+
+// Model is the base model and its tokenizer.
+type Model struct {
+	// Base is "tiny-mistral" (a random-init MistralForCausalLM built from
+	// Tiny), a Hugging Face hub id, or a local folder.
+	Base string `yaml:"base" json:"base"`
+	// Tokenizer is a mistral-common tokenizer: a file name shipped inside the
+	// mistral-common package, or a path. Empty: the one that comes with Base.
+	Tokenizer string    `yaml:"tokenizer" json:"tokenizer"`
+	Tiny      TinyModel `yaml:"tiny" json:"tiny"`
+	Dtype     string    `yaml:"dtype" json:"dtype"`   // float32 | bfloat16 | float16
+	Device    string    `yaml:"device" json:"device"` // auto | cpu | cuda
+}
+
+// TinyModel is the architecture of the built-in tiny Mistral.
+type TinyModel struct {
+	HiddenSize       int     `yaml:"hidden_size" json:"hidden_size"`
+	Layers           int     `yaml:"layers" json:"layers"`
+	Heads            int     `yaml:"heads" json:"heads"`
+	KVHeads          int     `yaml:"kv_heads" json:"kv_heads"`
+	IntermediateSize int     `yaml:"intermediate_size" json:"intermediate_size"`
+	MaxPosition      int     `yaml:"max_position" json:"max_position"`
+	InitStd          float64 `yaml:"init_std" json:"init_std"` // std of the random init; larger than HF's 0.02 so LoRA can move a random model's logits
+}
+
+// LoRA configures the PEFT adapter trained in every stage.
+type LoRA struct {
+	R             int      `yaml:"r" json:"r"`
+	Alpha         float64  `yaml:"alpha" json:"alpha"`
+	Dropout       float64  `yaml:"dropout" json:"dropout"`
+	TargetModules []string `yaml:"target_modules" json:"target_modules"`
+}
+
+// Train holds the hyperparameters every stage starts from.
+type Train struct {
+	MaxSeqLen   int     `yaml:"max_seq_len" json:"max_seq_len"` // longer conversations are cut at a turn boundary
+	BatchSize   int     `yaml:"batch_size" json:"batch_size"`
+	GradAccum   int     `yaml:"grad_accum" json:"grad_accum"`
+	LR          float64 `yaml:"lr" json:"lr"`
+	WarmupRatio float64 `yaml:"warmup_ratio" json:"warmup_ratio"`
+	Scheduler   string  `yaml:"scheduler" json:"scheduler"` // cosine | linear | constant
+	MaxGradNorm float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
+	WeightDecay float64 `yaml:"weight_decay" json:"weight_decay"`
+	Epochs      float64 `yaml:"epochs" json:"epochs"`
+	MaxSteps    int     `yaml:"max_steps" json:"max_steps"` // > 0 caps the steps of each stage
+	LogEvery    int     `yaml:"log_every" json:"log_every"`
+	Threads     int     `yaml:"threads" json:"threads"` // CPU threads for torch; 0 = torch's default
+}
+
+// Stage is one curriculum stage; zero-valued overrides inherit from Train.
+type Stage struct {
+	Name     string  `yaml:"name" json:"name"`   // foundation | expertise | edge | voice
+	Share    float64 `yaml:"share" json:"share"` // the plan's share of training data
+	LR       float64 `yaml:"lr,omitempty" json:"lr,omitempty"`
+	Epochs   float64 `yaml:"epochs,omitempty" json:"epochs,omitempty"`
+	MaxSteps int     `yaml:"max_steps,omitempty" json:"max_steps,omitempty"`
+}
+
+// Eval configures what each stage checkpoint is measured on.
+type Eval struct {
+	// Prompts is "embedded:demo" or a JSONL file of {"id","stage","persona","messages"}.
+	Prompts      string  `yaml:"prompts" json:"prompts"`
+	MaxNewTokens int     `yaml:"max_new_tokens" json:"max_new_tokens"`
+	Temperature  float64 `yaml:"temperature" json:"temperature"` // 0 = greedy
+	BatchSize    int     `yaml:"batch_size" json:"batch_size"`
+}
+
+// Worker says how the Python worker is launched.
+type Worker struct {
+	// Python is the interpreter; empty: $PIXEL_PYTHON, then .venv/bin/python
+	// in the project folder.
+	Python string `yaml:"python" json:"python"`
+	// Dir is the folder holding the pixel_worker package; empty: worker/ in
+	// the project folder.
+	Dir string `yaml:"dir" json:"dir"`
+}
+
+// StageNames are the curriculum's stages, in order.
+var StageNames = []string{"foundation", "expertise", "edge", "voice"}
+
+// StageConfig is what one stage trains with after overrides are applied.
+type StageConfig struct {
+	Name     string
+	LR       float64
+	Epochs   float64
+	MaxSteps int
+}
+
+// ForStage resolves a stage's hyperparameters against the shared Train block.
+func (c *Config) ForStage(s Stage) StageConfig {
+	sc := StageConfig{Name: s.Name, LR: c.Train.LR, Epochs: c.Train.Epochs, MaxSteps: c.Train.MaxSteps}
+	if s.LR > 0 {
+		sc.LR = s.LR
+	}
+	if s.Epochs > 0 {
+		sc.Epochs = s.Epochs
+	}
+	if s.MaxSteps > 0 {
+		sc.MaxSteps = s.MaxSteps
+	}
+	return sc
+}

@@ -1,0 +1,147 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Validate checks every field once and reports all problems together, each
+// naming the key, the value and the fix.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key string, val any, fix string) {
+		errs = append(errs, fmt.Errorf("%s=%v: %s", key, val, fix))
+	}
+	if c.Run.Name == "" || strings.ContainsAny(c.Run.Name, "/\\ ") {
+		bad("run.name", fmt.Sprintf("%q", c.Run.Name), "must be a non-empty name without spaces or slashes, e.g. demo")
+	}
+	if c.Run.OutDir == "" {
+		bad("run.out_dir", `""`, "must name a folder, e.g. runs")
+	}
+	if c.Data.Corpus == "" {
+		bad("data.corpus", `""`, "set embedded:demo or a path to canonical JSONL")
+	}
+	for key, f := range map[string]float64{"data.val_fraction": c.Data.ValFraction, "data.test_fraction": c.Data.TestFraction} {
+		if f <= 0 || f >= 0.5 {
+			bad(key, f, "must be in (0, 0.5), e.g. 0.1: each stage needs held-out conversations")
+		}
+	}
+	if c.Model.Base == "" {
+		bad("model.base", `""`, "set tiny-mistral, a hub id or a local model folder")
+	}
+	if c.Model.Base == "tiny-mistral" {
+		t := c.Model.Tiny
+		if t.HiddenSize <= 0 || t.Layers <= 0 || t.Heads <= 0 || t.KVHeads <= 0 || t.IntermediateSize <= 0 || t.MaxPosition <= 0 || t.InitStd <= 0 {
+			bad("model.tiny", fmt.Sprintf("%+v", t), "every size must be > 0")
+		} else if t.HiddenSize%t.Heads != 0 || t.Heads%t.KVHeads != 0 {
+			bad("model.tiny", fmt.Sprintf("%+v", t), "hidden_size must divide by heads and heads by kv_heads")
+		}
+		if c.Model.Tokenizer == "" {
+			bad("model.tokenizer", `""`, "tiny-mistral needs a mistral-common tokenizer, e.g. mistral_instruct_tokenizer_241114.model.v7")
+		}
+	}
+	if !slices.Contains([]string{"float32", "bfloat16", "float16"}, c.Model.Dtype) {
+		bad("model.dtype", c.Model.Dtype, "use float32, bfloat16 or float16")
+	}
+	if !slices.Contains([]string{"auto", "cpu", "cuda"}, c.Model.Device) {
+		bad("model.device", c.Model.Device, "use auto, cpu or cuda")
+	}
+	if c.LoRA.R <= 0 {
+		bad("lora.r", c.LoRA.R, "must be > 0, e.g. 16")
+	}
+	if c.LoRA.Alpha <= 0 {
+		bad("lora.alpha", c.LoRA.Alpha, "must be > 0, e.g. 2 * lora.r")
+	}
+	if c.LoRA.Dropout < 0 || c.LoRA.Dropout >= 1 {
+		bad("lora.dropout", c.LoRA.Dropout, "must be in [0, 1)")
+	}
+	if len(c.LoRA.TargetModules) == 0 {
+		bad("lora.target_modules", "[]", "name at least one module, e.g. [q_proj, v_proj]")
+	}
+	t := c.Train
+	if t.MaxSeqLen < 32 {
+		bad("train.max_seq_len", t.MaxSeqLen, "must be >= 32")
+	}
+	if t.BatchSize <= 0 {
+		bad("train.batch_size", t.BatchSize, "must be > 0")
+	}
+	if t.GradAccum <= 0 {
+		bad("train.grad_accum", t.GradAccum, "must be > 0 (1 = no accumulation)")
+	}
+	if t.LR <= 0 || t.LR > 1 {
+		bad("train.lr", t.LR, "must be in (0, 1], e.g. 2e-4")
+	}
+	if t.WarmupRatio < 0 || t.WarmupRatio >= 1 {
+		bad("train.warmup_ratio", t.WarmupRatio, "must be in [0, 1)")
+	}
+	if !slices.Contains([]string{"cosine", "linear", "constant"}, t.Scheduler) {
+		bad("train.scheduler", t.Scheduler, "use cosine, linear or constant")
+	}
+	if t.MaxGradNorm <= 0 {
+		bad("train.max_grad_norm", t.MaxGradNorm, "must be > 0: gradient clipping is one of the plan's risk controls")
+	}
+	if t.WeightDecay < 0 {
+		bad("train.weight_decay", t.WeightDecay, "must be >= 0")
+	}
+	if t.Epochs <= 0 && t.MaxSteps <= 0 {
+		bad("train.epochs", t.Epochs, "set epochs > 0 or max_steps > 0")
+	}
+	if t.MaxSteps < 0 {
+		bad("train.max_steps", t.MaxSteps, "must be >= 0 (0 = no cap)")
+	}
+	if t.LogEvery <= 0 {
+		bad("train.log_every", t.LogEvery, "must be > 0")
+	}
+	if t.Threads < 0 {
+		bad("train.threads", t.Threads, "must be >= 0 (0 = torch's default)")
+	}
+	errs = append(errs, c.validateStages()...)
+	if c.Eval.Prompts == "" {
+		bad("eval.prompts", `""`, "set embedded:demo or a JSONL file of prompts")
+	}
+	if c.Eval.MaxNewTokens <= 0 {
+		bad("eval.max_new_tokens", c.Eval.MaxNewTokens, "must be > 0")
+	}
+	if c.Eval.Temperature < 0 {
+		bad("eval.temperature", c.Eval.Temperature, "must be >= 0 (0 = greedy)")
+	}
+	if c.Eval.BatchSize <= 0 {
+		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateStages() []error {
+	var errs []error
+	if len(c.Stages) == 0 {
+		return []error{fmt.Errorf("stages=[]: list at least one stage of %v", StageNames)}
+	}
+	last, sum := -1, 0.0
+	for i, s := range c.Stages {
+		key := fmt.Sprintf("stages.%d", i)
+		pos := slices.Index(StageNames, s.Name)
+		switch {
+		case pos < 0:
+			errs = append(errs, fmt.Errorf("%s.name=%q: use one of %v", key, s.Name, StageNames))
+		case pos <= last:
+			errs = append(errs, fmt.Errorf("%s.name=%q: stages run in curriculum order %v, each once", key, s.Name, StageNames))
+		}
+		if pos > last {
+			last = pos
+		}
+		if s.Share <= 0 || s.Share > 1 {
+			errs = append(errs, fmt.Errorf("%s.share=%v: must be in (0, 1], e.g. the plan's 0.40/0.25/0.20/0.15", key, s.Share))
+		}
+		if s.LR < 0 || s.Epochs < 0 || s.MaxSteps < 0 {
+			errs = append(errs, fmt.Errorf("%s: lr, epochs and max_steps overrides must be >= 0 (0 = inherit from train)", key))
+		}
+		sum += s.Share
+	}
+	if len(c.Stages) == len(StageNames) && math.Abs(sum-1) > 1e-3 {
+		errs = append(errs, fmt.Errorf("stages.*.share: the four shares sum to %.3f; they must sum to 1", sum))
+	}
+	return errs
+}

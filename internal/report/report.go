@@ -1,0 +1,61 @@
+// Package report renders a run as one HTML page (and the loss chart as SVG
+// beside it): what went in, what each stage produced, and every number with
+// a note on what it can and cannot show.
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"path/filepath"
+
+	"pixel/internal/artifact"
+	"pixel/internal/curriculum"
+	"pixel/internal/eval"
+)
+
+//go:embed report.html.tmpl
+var pageTemplate string
+
+// Run is everything the report shows.
+type Run struct {
+	ID          string
+	Created     string
+	CodeVersion string
+	ConfigHash  string
+	Config      string // the resolved YAML
+	BaseModel   string
+	Data        map[string]map[string]int // stage -> split -> conversations
+	Quarantined map[string]int
+	Stages      []curriculum.StageResult
+	Evals       []eval.ModelEval
+	StageNames  []string
+}
+
+// Write renders <dir>/report.html and <dir>/loss_curves.svg atomically and
+// returns the report's path.
+func Write(dir string, r Run) (string, error) {
+	svg, err := LossChart(r.Stages)
+	if err != nil {
+		return "", err
+	}
+	if err := artifact.WriteBytes(filepath.Join(dir, "loss_curves.svg"), svg); err != nil {
+		return "", err
+	}
+	tmpl, err := template.New("report").Funcs(template.FuncMap{
+		"inc": func(i int) int { return i + 1 },
+	}).Parse(pageTemplate)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	data := struct {
+		Run
+		Chart template.HTML
+	}{r, template.HTML(svg)} // our own SVG, rendered by gonum/plot
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "report.html")
+	return path, artifact.WriteBytes(path, buf.Bytes())
+}

@@ -1,0 +1,171 @@
+// Package runner is `pixel run`, top to bottom: resolve the config, build the
+// stage shards, train the curriculum, evaluate every checkpoint, and write
+// the report, all inside one self-describing run folder.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"pixel/internal/artifact"
+	"pixel/internal/config"
+	"pixel/internal/curriculum"
+	"pixel/internal/eval"
+	"pixel/internal/report"
+	"pixel/internal/shards"
+	"pixel/internal/worker"
+)
+
+// Options are what the command line decides.
+type Options struct {
+	ConfigPath string   // "" = the embedded demo config
+	Sets       []string // --set key=value overrides
+	Out        io.Writer
+	Progress   *worker.Progress
+	WorkerEnv  []string // extra environment for the worker
+}
+
+// Summary is what a finished run produced.
+type Summary struct {
+	RunDir string
+	Report string
+	Stages []curriculum.StageResult
+	Evals  []eval.ModelEval
+}
+
+// Run executes the whole pipeline and returns where its outputs are.
+func Run(ctx context.Context, opt Options) (*Summary, error) {
+	cfg, err := config.Load(opt.ConfigPath, opt.Sets)
+	if err != nil {
+		return nil, err
+	}
+	python, wdir, err := worker.Locate(cfg.Worker.Python, cfg.Worker.Dir)
+	if err != nil {
+		return nil, err
+	}
+	runDir, err := newRunDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(runDir, "config.yaml")
+	header := fmt.Sprintf("# Resolved configuration of run %s (the worker reads this file).\n# Re-run: pixel run --config %s\n", filepath.Base(runDir), cfgPath)
+	if err := artifact.WriteBytes(cfgPath, append([]byte(header), resolved...)); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(runDir, "run.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	say := func(format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		fmt.Fprintf(opt.Out, "%s\n", msg)
+		fmt.Fprintf(logf, "%s %s\n", time.Now().UTC().Format(time.RFC3339), msg)
+	}
+	say("run %s (config %s)", runDir, nameOf(opt.ConfigPath))
+
+	lay := curriculum.Layout{RunDir: runDir, ConfigPath: cfgPath, DataDir: filepath.Join(runDir, "data"), LogPath: logPath}
+	stageNames := make([]string, len(cfg.Stages))
+	for i, s := range cfg.Stages {
+		stageNames[i] = s.Name
+	}
+	say("[1/4] building stage shards from %s", cfg.Data.Corpus)
+	data, err := shards.Build(shards.Options{Corpus: cfg.Data.Corpus, Stages: stageNames, ValFraction: cfg.Data.ValFraction,
+		TestFraction: cfg.Data.TestFraction, Seed: uint64(cfg.Run.Seed)}, lay.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stageNames {
+		c := data.Counts[s]
+		say("      %-10s train %4d  val %3d  test %3d", s, c["train"], c["val"], c["test"])
+	}
+	if n := sum(data.Quarantined); n > 0 {
+		say("      %d input lines quarantined (reasons in %s)", n, filepath.Join(lay.DataDir, "quarantine.jsonl"))
+	}
+
+	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress}
+	say("[2/4] training %d stages on %s", len(cfg.Stages), cfg.Model.Base)
+	stages, err := curriculum.Train(ctx, cfg, lay, l)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stages {
+		say("      %d %-10s %3d steps  val loss %.4f  -> %s", s.Index, s.Name, s.Steps, s.FinalValLoss, s.Checkpoint)
+	}
+	say("[3/4] evaluating the base model and %d checkpoints", len(stages))
+	evals, err := eval.Run(ctx, cfg, lay, stages, l)
+	if err != nil {
+		return nil, err
+	}
+
+	say("[4/4] writing metrics and report")
+	cfgHash, _ := artifact.HashFile(cfgPath)
+	if err := artifact.WriteJSON(filepath.Join(runDir, "metrics.json"), map[string]any{
+		"run_id": filepath.Base(runDir), "config_hash": cfgHash, "code_version": artifact.CodeVersion(),
+		"created": time.Now().UTC().Format(time.RFC3339), "data": data, "stages": stages, "eval": evals,
+		"notes": "test_loss is mean cross-entropy over assistant tokens of each stage's test split; perplexity = exp(loss). Language-model measurements, not clinical scores.",
+	}); err != nil {
+		return nil, err
+	}
+	reportPath, err := report.Write(runDir, report.Run{
+		ID: filepath.Base(runDir), Created: time.Now().UTC().Format(time.RFC3339), CodeVersion: artifact.CodeVersion(),
+		ConfigHash: cfgHash, Config: string(resolved), BaseModel: cfg.Model.Base, Data: data.Counts,
+		Quarantined: data.Quarantined, Stages: stages, Evals: evals, StageNames: stageNames,
+	})
+	if err != nil {
+		return nil, err
+	}
+	man := artifact.NewManifest("run")
+	man.ConfigHash = cfgHash
+	man.Extra = map[string]any{"config": nameOf(opt.ConfigPath), "overrides": opt.Sets}
+	if err := man.Write(runDir); err != nil {
+		return nil, err
+	}
+	say("done: report %s", reportPath)
+	return &Summary{RunDir: runDir, Report: reportPath, Stages: stages, Evals: evals}, nil
+}
+
+// newRunDir makes out_dir/<name>-<UTC time>, with a suffix if it exists.
+func newRunDir(cfg *config.Config) (string, error) {
+	base := filepath.Join(cfg.Run.OutDir, cfg.Run.Name+"-"+time.Now().UTC().Format("20060102-150405"))
+	dir := base
+	for i := 2; ; i++ {
+		err := os.MkdirAll(filepath.Dir(dir), 0o755)
+		if err == nil {
+			err = os.Mkdir(dir, 0o755)
+		}
+		if err == nil {
+			return filepath.Abs(dir)
+		}
+		if !os.IsExist(err) {
+			return "", fmt.Errorf("create run folder: %w (fix: set run.out_dir to a writable folder)", err)
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func nameOf(path string) string {
+	if path == "" {
+		return config.DemoName
+	}
+	return path
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,48 @@
+"""JSON-lines events on stdout, the worker's only channel to the Go core.
+
+Everything else a library prints (warnings, progress bars, C-level output)
+is sent to stderr, which the Go side keeps in the run log, so stdout carries
+nothing but events.
+"""
+
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+_out: TextIO | None = None
+
+
+def claim_stdout() -> None:
+    """Keep the real stdout for events and point fd 1 at stderr."""
+    global _out
+    if _out is not None:
+        return
+    sys.stdout.flush()
+    _out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def emit(event: str, **fields: Any) -> None:
+    """Write one event: {"type": event, "time": unix seconds, **fields}."""
+    line = json.dumps({"type": event, "time": round(time.time(), 3), **fields}, ensure_ascii=False)
+    (_out or sys.stdout).write(line + "\n")
+    (_out or sys.stdout).flush()
+
+
+def progress(task: str, done: int, total: int, unit: str = "step", **fields: Any) -> None:
+    emit("progress", task=task, done=done, total=total, unit=unit, **fields)
+
+
+def metric(name: str, value: float, **fields: Any) -> None:
+    emit("metric", name=name, value=value, **fields)
+
+
+def artifact(kind: str, path: str, **fields: Any) -> None:
+    emit("artifact", kind=kind, path=path, **fields)
+
+
+def log(message: str, level: str = "info") -> None:
+    emit("log", level=level, message=message)

@@ -1,0 +1,126 @@
+"""The `train` job: one curriculum stage, LoRA through PEFT on the
+transformers Trainer, starting from the previous stage's adapter when given.
+
+Spec fields: run_dir, stage, train_file, val_file, output_dir, lr, epochs,
+max_steps, init_adapter (optional), data_manifest_hash (optional).
+"""
+
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+from . import __version__, events
+from .dataset import Collator, encode_file
+from .errors import WorkerError
+from .model import chat_format, device_for, load_adapter, load_base, setup_threads
+from .spec import Job
+
+
+def run(job: Job) -> dict:
+    import peft
+    import torch
+    import transformers
+    from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+
+    cfg, tr = job.cfg, job.cfg["train"]
+    run_dir, stage, out = job.need("run_dir"), job.need("stage"), Path(job.need("output_dir"))
+    seed = int(cfg["run"]["seed"])
+    setup_threads(cfg)
+    set_seed(seed)
+    fmt = chat_format(cfg, run_dir)
+    train_rows, train_stats = encode_file(job.need("train_file"), fmt, tr["max_seq_len"])
+    val_rows, val_stats = encode_file(job.need("val_file"), fmt, tr["max_seq_len"])
+    if not train_rows:
+        raise WorkerError(f"stage {stage}: no training conversation fits train.max_seq_len={tr['max_seq_len']}", "raise train.max_seq_len")
+    for split, st in (("train", train_stats), ("val", val_stats)):
+        events.emit("data", stage=stage, split=split, **dict(st))
+
+    model = load_base(cfg, run_dir, fmt)
+    init = job.get("init_adapter")
+    if init:
+        model = load_adapter(model, init, trainable=True)
+    else:
+        lc = cfg["lora"]
+        model = peft.get_peft_model(model, peft.LoraConfig(
+            r=lc["r"], lora_alpha=lc["alpha"], lora_dropout=lc["dropout"],
+            target_modules=lc["target_modules"], task_type="CAUSAL_LM"))
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+    epochs, max_steps = float(job.get("epochs") or 0), int(job.get("max_steps") or 0)
+    per_epoch = math.ceil(len(train_rows) / (tr["batch_size"] * tr["grad_accum"]))
+    total = max_steps if max_steps > 0 else max(1, math.ceil(per_epoch * epochs))
+    device = device_for(cfg)
+    scratch = out.with_name(out.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    args = TrainingArguments(
+        output_dir=str(scratch / "trainer"), per_device_train_batch_size=tr["batch_size"],
+        per_device_eval_batch_size=tr["batch_size"], gradient_accumulation_steps=tr["grad_accum"],
+        learning_rate=float(job.need("lr")), lr_scheduler_type=tr["scheduler"],
+        warmup_steps=int(round(tr["warmup_ratio"] * total)), max_grad_norm=tr["max_grad_norm"],
+        weight_decay=tr["weight_decay"], num_train_epochs=epochs if epochs > 0 else 1, max_steps=total,
+        logging_steps=tr["log_every"], eval_strategy="steps", eval_steps=max(1, per_epoch),
+        save_strategy="no", report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
+        use_cpu=device.type == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
+        bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
+    )
+    task = f"train {stage}"
+    history: list[dict] = []
+
+    class Events(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            events.progress(task, state.global_step, total)
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            logs = logs or {}
+            row = {"step": state.global_step, "epoch": round(state.epoch or 0, 4)}
+            if "loss" in logs:
+                row.update(split="train", loss=logs["loss"], lr=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"))
+            elif "eval_loss" in logs:
+                if history and history[-1]["split"] == "val" and history[-1]["step"] == state.global_step:
+                    return  # the closing evaluate() repeats the last scheduled one
+                row.update(split="val", loss=logs["eval_loss"])
+            else:
+                return
+            history.append(row)
+            events.metric(f"{row['split']}_loss", row["loss"], stage=stage, step=row["step"], epoch=row["epoch"])
+
+    events.log(f"stage {stage}: {len(train_rows)} train / {len(val_rows)} val conversations, {total} steps, {trainable} trainable parameters on {device}")
+    started = time.time()
+    trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
+                      data_collator=Collator(fmt.pad_id), callbacks=[Events()])
+    trainer.train()
+    final_val = trainer.evaluate()["eval_loss"] if val_rows else None
+
+    # Everything is written to a scratch folder and renamed into place, so a
+    # crash never leaves a half-written checkpoint.
+    model.save_pretrained(scratch / "adapter")
+    if getattr(fmt, "path", None):
+        shutil.copy(fmt.path, scratch / Path(fmt.path).name)
+    shutil.rmtree(scratch / "trainer", ignore_errors=True)
+    metrics = {
+        "stage": stage, "steps": total, "train_seconds": round(time.time() - started, 2),
+        "final_train_loss": next((h["loss"] for h in reversed(history) if h["split"] == "train"), None),
+        "final_val_loss": final_val, "trainable_parameters": trainable,
+        "data": {"train": dict(train_stats), "val": dict(val_stats)}, "history": history,
+    }
+    (scratch / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    card = {
+        "format": "pixel-checkpoint/1", "stage": stage, "base_model": cfg["model"]["base"],
+        "base_path": str(Path(run_dir) / "base_model") if cfg["model"]["base"] == "tiny-mistral" else cfg["model"]["base"],
+        "tokenizer": Path(fmt.path).name if getattr(fmt, "path", None) else cfg["model"]["base"],
+        "chat_format": fmt.name, "init_adapter": init, "persona_prompting": "system prompt only",
+        "hyperparameters": {"lr": float(job.need("lr")), "epochs": epochs, "steps": total, "lora": cfg["lora"],
+                            **{k: tr[k] for k in ("batch_size", "grad_accum", "max_seq_len", "scheduler", "warmup_ratio", "max_grad_norm", "weight_decay")}},
+        "data": {"train_file": job.need("train_file"), "val_file": job.need("val_file"), "manifest_hash": job.get("data_manifest_hash")},
+        "config": job.get("config"), "seed": seed,
+        "versions": {"pixel_worker": __version__, "torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
+    }
+    (scratch / "checkpoint.json").write_text(json.dumps(card, indent=2) + "\n")
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(scratch, out)
+    events.artifact("checkpoint", str(out), stage=stage)
+    return {"stage": stage, "final_val_loss": final_val, "steps": total}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -25,8 +26,9 @@ func (e *LineError) Error() string {
 }
 
 // Read streams conversations from r. Each decoded record goes to fn; a line
-// that is not valid JSON or fails Validate goes to bad (with file and line)
-// when bad is non-nil, and stops the read with that error when bad is nil.
+// that is not valid JSON or fails Validate, or whose record fn rejects with a
+// *LineError, goes to bad (with file and line) when bad is non-nil, and stops
+// the read with that error when bad is nil.
 func Read(r io.Reader, file string, fn func(Conversation) error, bad func(*LineError) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), MaxLine)
@@ -43,6 +45,10 @@ func Read(r io.Reader, file string, fn func(Conversation) error, bad func(*LineE
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
 			lerr = &LineError{File: file, Line: line, Reason: "bad_json", Detail: jsonDetail(err) + " (fix: one JSON object per line, fields as in docs/record.md)"}
+		} else if off := dec.InputOffset(); off != int64(len(raw)) {
+			// Decode stops after the first value; the worker's json.loads
+			// rejects anything after it, so Go must too.
+			lerr = &LineError{File: file, Line: line, Reason: "bad_json", Detail: fmt.Sprintf("extra data after the JSON object at byte %d (fix: one JSON object per line)", off)}
 		} else if inv := c.Validate(); inv != nil {
 			lerr = &LineError{File: file, Line: line, Reason: inv.Reason, Detail: inv.Detail}
 		}
@@ -56,7 +62,19 @@ func Read(r io.Reader, file string, fn func(Conversation) error, bad func(*LineE
 			continue
 		}
 		if err := fn(c); err != nil {
-			return err
+			// fn rejects a record by returning a *LineError (a duplicate id,
+			// say); it gets this line's file and number and goes to bad.
+			var rej *LineError
+			if !errors.As(err, &rej) {
+				return err
+			}
+			rej.File, rej.Line = file, line
+			if bad == nil {
+				return rej
+			}
+			if err := bad(rej); err != nil {
+				return err
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {

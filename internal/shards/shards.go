@@ -139,7 +139,8 @@ func load(src string, man *artifact.Manifest, bad func(*record.LineError) error)
 		}
 		err = record.Read(fh, f, func(c record.Conversation) error {
 			if prev, dup := seen[c.ID]; dup {
-				return bad(&record.LineError{File: f, Reason: "duplicate_id", Detail: fmt.Sprintf("id %q already read from %s", c.ID, prev)})
+				// Read fills in the file and line and hands it to bad.
+				return &record.LineError{Reason: "duplicate_id", Detail: fmt.Sprintf("id %q already read from %s", c.ID, prev)}
 			}
 			seen[c.ID] = f
 			c.Seal()

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// projectRoot is two folders up from cmd/pixel.
+func projectRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".venv", "bin", "python")); err != nil {
+		t.Fatalf("the worker environment is missing at %s/.venv (fix: run `make setup` or `make test`)", root)
+	}
+	return root
+}
+
+func buildPixel(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pixel")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runPixel(t *testing.T, bin, root string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// TestRunEndToEnd runs `pixel run` on the smoke config (the demo corpus, a
+// one-layer tiny Mistral, two steps a stage) and checks every artifact.
+func TestRunEndToEnd(t *testing.T) {
+	root := projectRoot(t)
+	bin := buildPixel(t)
+	out := t.TempDir()
+	stdout, stderr, err := runPixel(t, bin, root, "run", "--config", "configs/smoke.yaml", "--set", "run.out_dir="+out)
+	if err != nil {
+		t.Fatalf("pixel run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	m := regexp.MustCompile(`done: report (\S+)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("pixel run did not print where the report is:\n%s", stdout)
+	}
+	runDir := filepath.Dir(m[1])
+	if filepath.Dir(runDir) != out {
+		t.Fatalf("run folder %s is not under run.out_dir %s", runDir, out)
+	}
+	stages := []string{"foundation", "expertise", "edge", "voice"}
+	want := []string{"config.yaml", "run.log", "metrics.json", "report.html", "loss_curves.svg", "manifest.json",
+		"data/manifest.json", "base_model/config.json", "eval/prompts.jsonl", "eval/manifest.json",
+		"eval/0-base/loss.json", "eval/0-base/samples.jsonl"}
+	for i, s := range stages {
+		ck := filepath.Join("checkpoints", []string{"1-", "2-", "3-", "4-"}[i]+s)
+		ev := filepath.Join("eval", []string{"1-", "2-", "3-", "4-"}[i]+s)
+		want = append(want, "data/"+s+"/train.jsonl", "data/"+s+"/val.jsonl", "data/"+s+"/test.jsonl",
+			ck+"/adapter/adapter_config.json", ck+"/adapter/adapter_model.safetensors", ck+"/checkpoint.json",
+			ck+"/metrics.json", ck+"/manifest.json", ck+"/mistral_instruct_tokenizer_241114.model.v7",
+			ev+"/loss.json", ev+"/samples.jsonl")
+	}
+	for _, f := range want {
+		if st, err := os.Stat(filepath.Join(runDir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("missing or empty artifact %s", f)
+		}
+	}
+
+	if _, err := os.Stat(filepath.Join(runDir, "data", "quarantine.jsonl")); err != nil {
+		t.Errorf("no quarantine file (it is written, empty, even when nothing is rejected): %v", err)
+	}
+
+	// Each checkpoint describes itself and carries the adapter on.
+	for i, s := range stages {
+		var card struct {
+			Stage, BaseModel, ChatFormat string
+			InitAdapter                  *string `json:"init_adapter"`
+		}
+		readJSON(t, filepath.Join(runDir, "checkpoints", []string{"1-", "2-", "3-", "4-"}[i]+s, "checkpoint.json"), &card)
+		if card.Stage != s {
+			t.Errorf("checkpoint %d stage = %q, want %q", i+1, card.Stage, s)
+		}
+		if (i == 0) != (card.InitAdapter == nil) {
+			t.Errorf("checkpoint %d init_adapter = %v: only stage 1 starts without the previous adapter", i+1, card.InitAdapter)
+		}
+		if i > 0 && !strings.Contains(*card.InitAdapter, stages[i-1]) {
+			t.Errorf("stage %s starts from %s, want the %s adapter", s, *card.InitAdapter, stages[i-1])
+		}
+	}
+
+	var metrics struct {
+		Stages []struct {
+			Name    string
+			Steps   int
+			History []struct {
+				Split string
+				Loss  float64
+			}
+		}
+		Eval []struct {
+			Model    string
+			TestLoss map[string]struct{ Loss, Perplexity float64 } `json:"test_loss"`
+			Samples  []struct{ ID, Completion string }
+		}
+	}
+	readJSON(t, filepath.Join(runDir, "metrics.json"), &metrics)
+	if len(metrics.Stages) != 4 || len(metrics.Eval) != 5 {
+		t.Fatalf("metrics.json has %d stages and %d evals, want 4 and 5 (base + 4)", len(metrics.Stages), len(metrics.Eval))
+	}
+	for _, s := range metrics.Stages {
+		if s.Steps != 2 || len(s.History) == 0 {
+			t.Errorf("stage %s: %d steps, %d history points; want 2 steps and a loss history", s.Name, s.Steps, len(s.History))
+		}
+	}
+	for _, e := range metrics.Eval {
+		if len(e.TestLoss) != 4 || len(e.Samples) != 8 {
+			t.Errorf("eval %s: %d test losses and %d samples, want 4 and 8", e.Model, len(e.TestLoss), len(e.Samples))
+		}
+		for s, l := range e.TestLoss {
+			if !(l.Loss > 0 && l.Perplexity > 1) {
+				t.Errorf("eval %s on %s: loss %v perplexity %v", e.Model, s, l.Loss, l.Perplexity)
+			}
+		}
+	}
+	report, _ := os.ReadFile(filepath.Join(runDir, "report.html"))
+	for _, s := range append(stages, "<svg", "Held-out loss") {
+		if !strings.Contains(string(report), s) {
+			t.Errorf("report.html lacks %q", s)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(runDir, "run.log"))
+	if !strings.Contains(string(log), `"type": "done"`) {
+		t.Errorf("run.log does not record the worker's events")
+	}
+}
+
+// TestRunWorkerFailure checks that a worker failure ends `pixel run` with a
+// clear error naming the fix, not a stack trace.
+func TestRunWorkerFailure(t *testing.T) {
+	root := projectRoot(t)
+	bin := buildPixel(t)
+	_, stderr, err := runPixel(t, bin, root, "run", "--config", "configs/smoke.yaml",
+		"--set", "run.out_dir="+t.TempDir(), "--set", "model.tokenizer=no-such-tokenizer.v7")
+	if err == nil {
+		t.Fatal("pixel run succeeded with a tokenizer that does not exist")
+	}
+	for _, want := range []string{"worker job train failed", "no-such-tokenizer.v7", "fix:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error output lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestRunBadConfig checks that configuration errors stop before any work.
+func TestRunBadConfig(t *testing.T) {
+	root := projectRoot(t)
+	bin := buildPixel(t)
+	_, stderr, err := runPixel(t, bin, root, "run", "--set", "train.lr=-1", "--set", "run.out_dir="+t.TempDir())
+	if err == nil || !strings.Contains(stderr, "train.lr=-1") || !strings.Contains(stderr, "must be in (0, 1]") {
+		t.Fatalf("want a config error naming train.lr, got err=%v\n%s", err, stderr)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}

@@ -1,0 +1,92 @@
+"""The process contract with the Go core: JSON-lines events on stdout only,
+an error event with a fix and exit 1 on failure, argparse's exit 2 on a bad
+command line. These fail before any model is loaded, so they are fast."""
+
+import json
+
+from conftest import parse_events, run_worker, write_spec
+
+
+def assert_error_run(proc, job):
+    assert proc.returncode == 1, proc.stderr
+    evs = parse_events(proc.stdout)
+    assert evs[0]["type"] == "start" and evs[0]["job"] == job
+    assert isinstance(evs[0]["pid"], int) and evs[0]["version"]
+    last = evs[-1]
+    assert last["type"] == "error", evs
+    assert last["job"] == job and last["kind"] == "WorkerError"
+    assert last["error"] and last["fix"]
+    assert all(e["type"] != "done" for e in evs)
+    assert all(isinstance(e["time"], float | int) for e in evs)
+    return last
+
+
+def test_spec_for_another_job_is_an_error(tmp_path, tiny_run):
+    spec = write_spec(tmp_path / "job.json", job="generate", config=str(tiny_run["config"]))
+    proc = run_worker("train", "--spec", str(spec))
+    err = assert_error_run(proc, "train")
+    assert "'generate'" in err["error"] and "'train'" in err["error"]
+    assert "python -m pixel_worker generate" in err["fix"]
+
+
+def test_missing_spec_is_an_error(tmp_path):
+    missing = tmp_path / "nope.json"
+    err = assert_error_run(run_worker("loss", "--spec", str(missing)), "loss")
+    assert str(missing) in err["error"] and "not found" in err["error"]
+
+
+def test_invalid_json_spec_is_an_error(tmp_path):
+    spec = tmp_path / "job.json"
+    spec.write_text('{"job": "train",\n oops}', encoding="utf-8")
+    err = assert_error_run(run_worker("train", "--spec", str(spec)), "train")
+    assert "line 2" in err["error"]
+
+
+def test_missing_config_is_an_error(tmp_path):
+    spec = write_spec(tmp_path / "job.json", job="loss", config=str(tmp_path / "config.yaml"))
+    err = assert_error_run(run_worker("loss", "--spec", str(spec)), "loss")
+    assert "config" in err["error"]
+
+
+def test_missing_spec_field_is_an_error_event(tmp_path, tiny_run):
+    # Gets past the spec into the job itself (imports torch), then fails on a
+    # field the Go core always writes; warnings from the imports go to stderr.
+    spec = write_spec(tmp_path / "job.json", job="generate", config=str(tiny_run["config"]))
+    err = assert_error_run(run_worker("generate", "--spec", str(spec)), "generate")
+    assert "'run_dir'" in err["error"]
+
+
+def test_unknown_job_is_a_usage_error(tmp_path):
+    proc = run_worker("finetune", "--spec", str(tmp_path / "job.json"))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "invalid choice" in proc.stderr
+
+
+def test_spec_is_required():
+    proc = run_worker("train")
+    assert proc.returncode == 2 and proc.stdout == "" and "--spec" in proc.stderr
+
+
+def test_events_are_one_json_object_per_line():
+    # The emit helper itself, outside a subprocess.
+    import io
+
+    from pixel_worker import events
+
+    buf = io.StringIO()
+    old = events._out
+    events._out = buf
+    try:
+        events.progress("train x", 1, 2)
+        events.metric("val_loss", 1.5, stage="x")
+        events.artifact("checkpoint", "/p/ü", stage="x")
+        events.log("hello\nworld")
+    finally:
+        events._out = old
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 4
+    evs = [json.loads(line) for line in lines]
+    assert [e["type"] for e in evs] == ["progress", "metric", "artifact", "log"]
+    assert evs[0] == {"type": "progress", "time": evs[0]["time"], "task": "train x", "done": 1, "total": 2, "unit": "step"}
+    assert evs[2]["path"] == "/p/ü" and evs[3]["message"] == "hello\nworld"

@@ -51,7 +51,7 @@ func (m *Manifest) AddInput(path string) error {
 func (m *Manifest) Write(dir string) error {
 	m.Outputs = m.Outputs[:0]
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == ManifestName {
+		if err != nil || d.IsDir() || p == filepath.Join(dir, ManifestName) {
 			return err
 		}
 		h, err := HashFile(p)

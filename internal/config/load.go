@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -62,7 +63,9 @@ func Parse(name string, data []byte, overrides []string) (*Config, error) {
 		}
 		cfg = &Config{}
 		if err := decodeStrict(merged, cfg); err != nil {
-			return nil, fmt.Errorf("--set %s: %w", strings.Join(overrides, " "), err)
+			// Line numbers would point into the merged document, not a file.
+			msg := lineRef.ReplaceAllString(err.Error(), "")
+			return nil, fmt.Errorf("--set %s: %s", strings.Join(overrides, " "), msg)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -70,6 +73,8 @@ func Parse(name string, data []byte, overrides []string) (*Config, error) {
 	}
 	return cfg, nil
 }
+
+var lineRef = regexp.MustCompile(`line \d+: `)
 
 // Defaults is the embedded demo configuration: any key a file leaves out
 // takes the demo's value.

@@ -44,6 +44,14 @@ func Write(dir string, r Run) (string, error) {
 	}
 	tmpl, err := template.New("report").Funcs(template.FuncMap{
 		"inc": func(i int) int { return i + 1 },
+		// loss is nil for a stage the model was not scored on, so the page
+		// shows "-" rather than a zero loss (index would give a zero Split).
+		"loss": func(m map[string]eval.Split, stage string) *eval.Split {
+			if s, ok := m[stage]; ok {
+				return &s
+			}
+			return nil
+		},
 	}).Parse(pageTemplate)
 	if err != nil {
 		return "", err

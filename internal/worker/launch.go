@@ -92,8 +92,13 @@ func (e *JobError) Error() string {
 
 // Run writes spec to specPath (atomically) and runs the job to completion.
 func (l *Launcher) Run(ctx context.Context, job string, spec map[string]any, specPath, logPath string) (*Result, error) {
-	spec["job"] = job
-	if err := artifact.WriteJSON(specPath, spec); err != nil {
+	full := map[string]any{"job": job}
+	for k, v := range spec {
+		if k != "job" {
+			full[k] = v
+		}
+	}
+	if err := artifact.WriteJSON(specPath, full); err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, l.Python, "-m", "pixel_worker", job, "--spec", specPath)
@@ -156,6 +161,12 @@ func (l *Launcher) Run(ctx context.Context, job string, spec map[string]any, spe
 		case "done":
 			res.Summary = ev.Summary
 		}
+	}
+	if err := sc.Err(); err != nil {
+		// Stop the worker rather than leave it blocked on a full pipe.
+		_ = cmd.Process.Kill()
+		logf("[%s] reading events: %v\n", job, err)
+		failure = &JobError{Job: job, Message: "unreadable event stream: " + err.Error(), Log: logPath}
 	}
 	wg.Wait()
 	err = cmd.Wait()

@@ -50,8 +50,9 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 		_ = p.bar.Set(done)
 		return
 	}
-	if q := done * 4 / total; q > p.shown || done == total {
-		p.shown = q + 1
+	// A line each time done crosses into a new quarter: 1/4, 1/2, 3/4, all.
+	if q := min(done*4/total, 4); q > p.shown {
+		p.shown = q
 		eta := ""
 		if done > 0 && done < total {
 			left := time.Duration(float64(time.Since(p.started)) / float64(done) * float64(total-done))

@@ -192,6 +192,21 @@ def test_truncation_cuts_at_an_assistant_end(v7_format, records):
         assert len(labelled_spans(enc.labels)) == 1
 
 
+def test_truncation_keeps_every_reply_that_fits(v7_format, records):
+    msgs = records["therapist"]["messages"] + [
+        {"role": "user", "content": "Maybe. My parents expect a lot."},
+        {"role": "assistant", "content": "That sounds like a heavy weight to carry into an exam room."},
+    ]
+    full = v7_format.encode(msgs)
+    ends = [e for _, e in labelled_spans(full.labels)]
+    assert len(ends) == 3 and ends[-1] == len(full.input_ids)
+    for max_len, want_end in ((ends[1], ends[1]), (ends[2] - 1, ends[1]), (ends[1] - 1, ends[0])):
+        enc = v7_format.encode(msgs, max_len=max_len)
+        assert enc.truncated is True
+        assert len(enc.input_ids) == want_end, max_len
+        assert enc.labels == full.labels[:want_end] and enc.labels[-1] == v7_format.eos_id
+
+
 def test_no_truncation_when_it_fits(v7_format, records):
     msgs = records["therapist"]["messages"]
     n = len(v7_format.encode(msgs).input_ids)

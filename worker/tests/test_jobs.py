@@ -71,6 +71,15 @@ def stage2(tiny_run, specs, stage1):
     return {"events": evs, "summary": summary, "out": Path(fields["output_dir"]), "init": init}
 
 
+@pytest.fixture(scope="module")
+def frozen_stage(tiny_run, specs, stage2):
+    """A third stage at lr=0: its saved adapter is exactly what it started from."""
+    init = str(stage2["out"] / "adapter")
+    fields = train_fields(tiny_run, "edge", 3, 0.0, init_adapter=init)
+    evs, summary = run_job("train", specs, **fields)
+    return {"events": evs, "summary": summary, "out": Path(fields["output_dir"]), "init": init}
+
+
 def test_train_writes_a_complete_checkpoint(stage1, tiny_run):
     out, run_dir = stage1["out"], tiny_run["run_dir"]
     assert (out / "adapter" / "adapter_config.json").is_file()
@@ -157,6 +166,18 @@ def test_second_stage_continues_from_the_first(stage1, stage2):
     assert first_appearance(stage2["events"])[0] == "start"
     order = [t for t in first_appearance(stage2["events"]) if t in ("start", "progress", "metric", "artifact", "done")]
     assert order == ["start", "progress", "metric", "artifact", "done"]
+
+
+def test_init_adapter_is_where_training_starts(stage2, frozen_stage):
+    # With lr=0 nothing moves, so the saved weights are the start weights:
+    # the previous stage's, not a fresh LoRA (whose B matrices are zero).
+    start, end = tensors(stage2["out"] / "adapter"), tensors(frozen_stage["out"] / "adapter")
+    assert set(start) == set(end)
+    for k in start:
+        assert (start[k] == end[k]).all(), k
+    assert any(float(v.abs().max()) > 0 for k, v in end.items() if "lora_B" in k)
+    card = json.loads((frozen_stage["out"] / "checkpoint.json").read_text())
+    assert card["init_adapter"] == frozen_stage["init"] and card["hyperparameters"]["lr"] == 0.0
 
 
 def test_loss_job(stage1, tiny_run, specs, v7_format):

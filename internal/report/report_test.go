@@ -1,0 +1,114 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pixel/internal/curriculum"
+	"pixel/internal/eval"
+)
+
+func syntheticRun() Run {
+	history := func(losses ...float64) []curriculum.Point {
+		var h []curriculum.Point
+		for i, l := range losses {
+			h = append(h, curriculum.Point{Step: i + 1, Split: "train", Loss: l})
+		}
+		return append(h, curriculum.Point{Step: len(losses), Split: "val", Loss: losses[len(losses)-1] + 0.1})
+	}
+	samples := func(text string) []eval.Sample {
+		return []eval.Sample{{ID: "prompt-foundation-1", Stage: "foundation", Persona: "therapist", CompletionTokens: 5, Completion: text}}
+	}
+	return Run{
+		ID:          "demo-20250101-000000",
+		Created:     "2025-01-01T00:00:00Z",
+		CodeVersion: "devel",
+		ConfigHash:  "sha256:abc",
+		Config:      "run:\n  name: demo\n",
+		BaseModel:   "tiny-mistral",
+		StageNames:  []string{"foundation", "expertise"},
+		Data: map[string]map[string]int{
+			"foundation": {"train": 38, "val": 5, "test": 5},
+			"expertise":  {"train": 24, "val": 3, "test": 3},
+		},
+		Quarantined: map[string]int{"bad_json": 2},
+		Stages: []curriculum.StageResult{
+			{Index: 1, Name: "foundation", Checkpoint: "checkpoints/1-foundation", Steps: 3, FinalTrainLoss: 2.5, FinalValLoss: 2.6, History: history(4, 3, 2.5)},
+			{Index: 2, Name: "expertise", Checkpoint: "checkpoints/2-expertise", Steps: 2, FinalTrainLoss: 2.1, FinalValLoss: 2.2, History: history(2.4, 2.1)},
+		},
+		Evals: []eval.ModelEval{
+			{Model: "base", Loss: map[string]eval.Split{"foundation": {Loss: 5, Perplexity: 148}}, Samples: samples(`<script>alert("base")</script> & more`)},
+			{Model: "foundation", Loss: map[string]eval.Split{"foundation": {Loss: 2.5, Perplexity: 12}, "expertise": {Loss: 3, Perplexity: 20}}, Samples: samples("<script>x</script>")},
+		},
+	}
+}
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	path, err := Write(dir, syntheticRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != filepath.Join(dir, "report.html") {
+		t.Errorf("Write returned %s", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	tests := []struct {
+		name, want string
+	}{
+		{"run id", "demo-20250101-000000"},
+		{"stage foundation", "<td>foundation</td>"},
+		{"stage expertise", "<td>expertise</td>"},
+		{"checkpoint", "checkpoints/2-expertise"},
+		{"chart inline", "<svg"},
+		{"escaped sample", "&lt;script&gt;alert(&#34;base&#34;)&lt;/script&gt; &amp; more"},
+		{"data counts", `<td class="num">38</td>`},
+		{"quarantine", "bad_json: 2"},
+		{"missing loss cell", "<td>-</td>"},
+		{"config", "name: demo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(html, tt.want) {
+				t.Errorf("report.html lacks %q", tt.want)
+			}
+		})
+	}
+	if strings.Contains(html, "0.0000 (0)") {
+		t.Error("a loss the model was not scored on shows as 0 instead of -")
+	}
+	if strings.Contains(strings.ToLower(html), "<script") {
+		t.Error("report.html holds a raw <script> tag: sample text is not escaped")
+	}
+
+	svg, err := os.ReadFile(filepath.Join(dir, "loss_curves.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"<svg", "1 foundation train", "2 expertise val"} {
+		if !strings.Contains(string(svg), w) {
+			t.Errorf("loss_curves.svg lacks %q", w)
+		}
+	}
+}
+
+func TestWriteEmptyRun(t *testing.T) {
+	// A run that stopped before training still gets a report.
+	dir := t.TempDir()
+	if _, err := Write(dir, Run{ID: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "No input line was quarantined") {
+		t.Error("empty run report lacks the no-quarantine note")
+	}
+}

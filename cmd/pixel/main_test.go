@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // projectRoot is two folders up from cmd/pixel.
@@ -183,5 +185,67 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestRunKilledResumes kills `pixel run` (and its worker) once two stages
+// are done, then checks that --resume finishes the run and keeps the two
+// finished checkpoints as they were.
+func TestRunKilledResumes(t *testing.T) {
+	root := projectRoot(t)
+	bin := buildPixel(t)
+	out := t.TempDir()
+	cmd := exec.Command(bin, "run", "--config", "configs/smoke.yaml", "--set", "run.out_dir="+out)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so the kill reaches the worker too
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var runDir string
+	deadline := time.Now().Add(5 * time.Minute)
+	for runDir == "" && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		m, _ := filepath.Glob(filepath.Join(out, "*", "checkpoints", "2-expertise", "manifest.json"))
+		if len(m) > 0 {
+			runDir = filepath.Dir(filepath.Dir(filepath.Dir(m[0])))
+		}
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	if runDir == "" {
+		t.Fatal("stage 2 never finished")
+	}
+	if _, err := os.Stat(filepath.Join(runDir, "report.html")); err == nil {
+		t.Skip("the run finished before it could be killed")
+	}
+	before := map[string][]byte{}
+	for _, ck := range []string{"1-foundation", "2-expertise"} {
+		b, err := os.ReadFile(filepath.Join(runDir, "checkpoints", ck, "adapter", "adapter_model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[ck] = b
+	}
+	stdout, stderr, err := runPixel(t, bin, root, "run", "--resume", runDir)
+	if err != nil {
+		t.Fatalf("pixel run --resume: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "stage 1 foundation: checkpoint already complete, skipped") {
+		t.Errorf("resume did not skip the finished stage 1:\n%s", stderr)
+	}
+	for ck, b := range before {
+		after, _ := os.ReadFile(filepath.Join(runDir, "checkpoints", ck, "adapter", "adapter_model.safetensors"))
+		if string(after) != string(b) {
+			t.Errorf("%s was retrained on resume", ck)
+		}
+	}
+	for _, f := range []string{"checkpoints/4-voice/checkpoint.json", "eval/4-voice/samples.jsonl", "report.html"} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
+			t.Errorf("resumed run lacks %s", f)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(runDir, "checkpoints", "*.tmp-*")); len(left) > 0 {
+		t.Errorf("scratch folders left behind: %v", left)
 	}
 }

@@ -36,21 +36,23 @@ func Execute() int {
 }
 
 func runCmd() *cobra.Command {
-	var cfgPath string
+	var cfgPath, resume string
 	var sets []string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build stage shards, train the four stages, evaluate every checkpoint, and write the report",
 		Example: "  pixel run                                   # the embedded demo config\n" +
-			"  pixel run --config configs/demo.yaml --set train.max_steps=2",
+			"  pixel run --config configs/demo.yaml --set train.max_steps=2\n" +
+			"  pixel run --resume runs/demo-20261125-084459   # finish a run that was killed",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := runner.Run(cmd.Context(), runner.Options{ConfigPath: cfgPath, Sets: sets, Out: cmd.OutOrStdout(), Progress: worker.NewProgress(os.Stderr)})
+			_, err := runner.Run(cmd.Context(), runner.Options{ConfigPath: cfgPath, Sets: sets, Resume: resume, Out: cmd.OutOrStdout(), Progress: worker.NewProgress(os.Stderr)})
 			return err
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "YAML config (default: the embedded configs/demo.yaml)")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key, e.g. --set train.lr=1e-4 --set stages.0.max_steps=5")
+	cmd.Flags().StringVar(&resume, "resume", "", "finish the run in this folder, keeping its complete shards, checkpoints and evaluations")
 	return cmd
 }
 

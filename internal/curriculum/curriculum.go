@@ -67,7 +67,17 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 			"init_adapter": nilIfEmpty(prevAdapter), "data_manifest_hash": dataHash,
 		}
 		specPath := filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("train-%d-%s.json", i+1, st.Name))
-		if _, err := l.Run(ctx, "train", spec, specPath, lay.LogPath); err != nil {
+		// The worker renames a checkpoint into place only when it is whole,
+		// so an existing folder is a finished stage: a resumed run skips it.
+		// A killed train job leaves a <checkpoint>.tmp-<pid> scratch folder.
+		if stale, _ := filepath.Glob(out + ".tmp-*"); len(stale) > 0 {
+			for _, d := range stale {
+				os.RemoveAll(d)
+			}
+		}
+		if complete(out) {
+			l.Progress.Note(fmt.Sprintf("stage %d %s: checkpoint already complete, skipped", i+1, st.Name))
+		} else if _, err := l.Run(ctx, "train", spec, specPath, lay.LogPath); err != nil {
 			return results, fmt.Errorf("stage %d (%s): %w", i+1, st.Name, err)
 		}
 		res, err := readStage(out)
@@ -87,6 +97,16 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 		prevAdapter = filepath.Join(out, "adapter")
 	}
 	return results, nil
+}
+
+// complete reports whether a stage's checkpoint was fully written.
+func complete(dir string) bool {
+	for _, f := range []string{"checkpoint.json", "metrics.json", "adapter/adapter_config.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func readStage(dir string) (StageResult, error) {

@@ -73,12 +73,17 @@ func Run(ctx context.Context, cfg *config.Config, lay curriculum.Layout, stages 
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if _, err := l.Run(ctx, "loss", lossSpec, filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("loss-%d-%s.json", i, m.Model)), lay.LogPath); err != nil {
+		lossOut, samplesOut := filepath.Join(dir, "loss.json"), filepath.Join(dir, "samples.jsonl")
+		if exists(lossOut) {
+			l.Progress.Note("eval " + m.Model + ": loss already measured, skipped")
+		} else if _, err := l.Run(ctx, "loss", lossSpec, filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("loss-%d-%s.json", i, m.Model)), lay.LogPath); err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", m.Model, err)
 		}
 		genSpec := clone(base, map[string]any{"prompts_file": prompts, "output_file": filepath.Join(dir, "samples.jsonl"),
 			"max_new_tokens": cfg.Eval.MaxNewTokens, "temperature": cfg.Eval.Temperature})
-		if _, err := l.Run(ctx, "generate", genSpec, filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("generate-%d-%s.json", i, m.Model)), lay.LogPath); err != nil {
+		if exists(samplesOut) {
+			l.Progress.Note("eval " + m.Model + ": samples already generated, skipped")
+		} else if _, err := l.Run(ctx, "generate", genSpec, filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("generate-%d-%s.json", i, m.Model)), lay.LogPath); err != nil {
 			return nil, fmt.Errorf("generate with %s: %w", m.Model, err)
 		}
 		if err := readJSON(filepath.Join(dir, "loss.json"), &m.Loss); err != nil {
@@ -94,6 +99,11 @@ func Run(ctx context.Context, cfg *config.Config, lay curriculum.Layout, stages 
 		return nil, err
 	}
 	return models, man.Write(evalDir)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func writePrompts(src, dst string) error {

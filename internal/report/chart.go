@@ -17,7 +17,7 @@ var stageColors = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 16
 
 // LossChart draws every stage's train and validation loss on one axis of
 // cumulative steps, so the curriculum reads left to right. It returns SVG.
-func LossChart(stages []curriculum.StageResult) ([]byte, error) {
+func LossChart(stages []curriculum.StageResult, format string) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = "Loss per stage (assistant tokens only)"
 	p.X.Label.Text = "step (cumulative over stages)"
@@ -57,7 +57,7 @@ func LossChart(stages []curriculum.StageResult) ([]byte, error) {
 		offset += s.Steps
 	}
 	p.Add(plotter.NewGrid())
-	w, err := p.WriterTo(9*vg.Inch, 4.5*vg.Inch, "svg")
+	w, err := p.WriterTo(9*vg.Inch, 4.5*vg.Inch, format)
 	if err != nil {
 		return nil, err
 	}

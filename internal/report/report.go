@@ -35,7 +35,7 @@ type Run struct {
 // Write renders <dir>/report.html and <dir>/loss_curves.svg atomically and
 // returns the report's path.
 func Write(dir string, r Run) (string, error) {
-	svg, err := LossChart(r.Stages)
+	svg, err := LossChart(r.Stages, "svg")
 	if err != nil {
 		return "", err
 	}

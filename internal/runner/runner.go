@@ -29,6 +29,9 @@ type Options struct {
 	Out        io.Writer
 	Progress   *worker.Progress
 	WorkerEnv  []string // extra environment for the worker
+	// Resume is a run folder to finish: its resolved config is used, and
+	// shards, checkpoints and evaluations already complete are kept.
+	Resume string
 }
 
 // Summary is what a finished run produced.
@@ -41,15 +44,10 @@ type Summary struct {
 
 // Run executes the whole pipeline and returns where its outputs are.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
-	cfg, err := config.Load(opt.ConfigPath, opt.Sets)
-	if err != nil {
-		return nil, err
+	if opt.Resume != "" && (opt.ConfigPath != "" || len(opt.Sets) > 0) {
+		return nil, fmt.Errorf("--resume uses the run's own config.yaml; drop --config and --set (or start a new run)")
 	}
-	python, wdir, err := worker.Locate(cfg.Worker.Python, cfg.Worker.Dir)
-	if err != nil {
-		return nil, err
-	}
-	runDir, err := newRunDir(cfg)
+	cfg, runDir, cfgPath, err := prepare(opt)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +55,8 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfgPath := filepath.Join(runDir, "config.yaml")
-	header := fmt.Sprintf("# Resolved configuration of run %s (the worker reads this file).\n# Re-run: pixel run --config %s\n", filepath.Base(runDir), cfgPath)
-	if err := artifact.WriteBytes(cfgPath, append([]byte(header), resolved...)); err != nil {
+	python, wdir, err := worker.Locate(cfg.Worker.Python, cfg.Worker.Dir)
+	if err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(runDir, "run.log")
@@ -73,7 +70,11 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		fmt.Fprintf(opt.Out, "%s\n", msg)
 		fmt.Fprintf(logf, "%s %s\n", time.Now().UTC().Format(time.RFC3339), msg)
 	}
-	say("run %s (config %s)", runDir, nameOf(opt.ConfigPath))
+	if opt.Resume != "" {
+		say("resuming run %s", runDir)
+	} else {
+		say("run %s (config %s)", runDir, nameOf(opt.ConfigPath))
+	}
 
 	lay := curriculum.Layout{RunDir: runDir, ConfigPath: cfgPath, DataDir: filepath.Join(runDir, "data"), LogPath: logPath}
 	stageNames := make([]string, len(cfg.Stages))
@@ -81,8 +82,11 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		stageNames[i] = s.Name
 	}
 	say("[1/4] building stage shards from %s", cfg.Data.Corpus)
-	data, err := shards.Build(shards.Options{Corpus: cfg.Data.Corpus, Stages: stageNames, ValFraction: cfg.Data.ValFraction,
-		TestFraction: cfg.Data.TestFraction, Seed: uint64(cfg.Run.Seed)}, lay.DataDir)
+	data, err := shards.Load(lay.DataDir) // shards of a resumed run are kept: checkpoints name their hash
+	if err != nil {
+		data, err = shards.Build(shards.Options{Corpus: cfg.Data.Corpus, Stages: stageNames, ValFraction: cfg.Data.ValFraction,
+			TestFraction: cfg.Data.TestFraction, Seed: uint64(cfg.Run.Seed)}, lay.DataDir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +138,38 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	say("done: report %s", reportPath)
 	return &Summary{RunDir: runDir, Report: reportPath, Stages: stages, Evals: evals}, nil
+}
+
+// prepare loads the config and makes the run folder with its resolved
+// config.yaml, or, when resuming, reads both back.
+func prepare(opt Options) (*config.Config, string, string, error) {
+	if opt.Resume != "" {
+		runDir, err := filepath.Abs(opt.Resume)
+		if err != nil {
+			return nil, "", "", err
+		}
+		cfgPath := filepath.Join(runDir, "config.yaml")
+		if _, err := os.Stat(cfgPath); err != nil {
+			return nil, "", "", fmt.Errorf("--resume %s: no config.yaml there (fix: pass a folder that `pixel run` created, e.g. runs/demo-...)", opt.Resume)
+		}
+		cfg, err := config.Load(cfgPath, nil)
+		return cfg, runDir, cfgPath, err
+	}
+	cfg, err := config.Load(opt.ConfigPath, opt.Sets)
+	if err != nil {
+		return nil, "", "", err
+	}
+	runDir, err := newRunDir(cfg)
+	if err != nil {
+		return nil, "", "", err
+	}
+	resolved, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, "", "", err
+	}
+	cfgPath := filepath.Join(runDir, "config.yaml")
+	header := fmt.Sprintf("# Resolved configuration of run %s (the worker reads this file).\n# Resume: pixel run --resume %s\n", filepath.Base(runDir), runDir)
+	return cfg, runDir, cfgPath, artifact.WriteBytes(cfgPath, append([]byte(header), resolved...))
 }
 
 // newRunDir makes out_dir/<name>-<UTC time>, with a suffix if it exists.

@@ -196,3 +196,28 @@ func writeQuarantine(path string, q []Quarantined) error {
 		return nil
 	})
 }
+
+// Load reads the counts of shards already built in outDir (from its
+// manifest), so a resumed run reuses them instead of building again.
+func Load(outDir string) (*Result, error) {
+	var man artifact.Manifest
+	b, err := os.ReadFile(filepath.Join(outDir, artifact.ManifestName))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &man); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(outDir, artifact.ManifestName), err)
+	}
+	res := &Result{Read: int(man.Counts["read"]), Quarantined: map[string]int{}, Counts: map[string]map[string]int{}}
+	for k, n := range man.Counts {
+		if r, ok := strings.CutPrefix(k, "quarantined/"); ok {
+			res.Quarantined[r] = int(n)
+		} else if stage, split, ok := strings.Cut(k, "/"); ok {
+			if res.Counts[stage] == nil {
+				res.Counts[stage] = map[string]int{}
+			}
+			res.Counts[stage][split] = int(n)
+		}
+	}
+	return res, nil
+}

@@ -6,6 +6,7 @@ nothing but events.
 """
 
 import json
+import math
 import os
 import sys
 import time
@@ -25,9 +26,21 @@ def claim_stdout() -> None:
     sys.stdout = sys.stderr
 
 
+def jsonable(value: Any) -> Any:
+    """value with every NaN or infinity replaced by None: json.dumps would
+    write them as NaN / Infinity, which is not JSON and which Go rejects."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def emit(event: str, **fields: Any) -> None:
     """Write one event: {"type": event, "time": unix seconds, **fields}."""
-    line = json.dumps({"type": event, "time": round(time.time(), 3), **fields}, ensure_ascii=False)
+    line = json.dumps(jsonable({"type": event, "time": round(time.time(), 3), **fields}), ensure_ascii=False, allow_nan=False)
     (_out or sys.stdout).write(line + "\n")
     (_out or sys.stdout).flush()
 

@@ -46,7 +46,8 @@ def run(job) -> dict:
         events.metric(f"{split}_loss", loss, split=split, tokens=total_tokens)
     out = Path(job.need("output_file"))
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    # A split with no scorable token (all too long) has no loss: null, not NaN.
+    tmp.write_text(json.dumps(events.jsonable(results), indent=2, allow_nan=False) + "\n")
     os.replace(tmp, out)
     events.artifact("loss", str(out))
-    return results
+    return events.jsonable(results)

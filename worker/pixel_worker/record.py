@@ -77,6 +77,42 @@ def validate(c: Conversation) -> None:
         raise InvalidRecord("content_hash_mismatch", "content_hash does not match the messages")
 
 
+def _string(v, name: str) -> str:
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise InvalidRecord("bad_json", f"field {name!r} has the wrong type ({type(v).__name__}, want string)")
+    return v
+
+
+def _array(v, name: str) -> list:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise InvalidRecord("bad_json", f"field {name!r} has the wrong type ({type(v).__name__}, want array)")
+    return v
+
+
+def _struct(v, name: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """An object with only these string fields, all present, in Go's order."""
+    if v is None:
+        v = {}
+    if not isinstance(v, dict):
+        raise InvalidRecord("bad_json", f"field {name!r} has the wrong type ({type(v).__name__}, want object)")
+    unknown = set(v) - set(keys)
+    if unknown:
+        raise InvalidRecord("bad_json", f"unknown field {sorted(unknown)[0]!r}")
+    return {k: _string(v.get(k), f"{name}.{k}") for k in keys}
+
+
+def _labels(v) -> dict[str, str]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise InvalidRecord("bad_json", f"field 'labels' has the wrong type ({type(v).__name__}, want object)")
+    return {k: _string(x, "labels") for k, x in v.items()}
+
+
 def from_json(line: str) -> Conversation:
     """Parse and validate one JSONL line."""
     try:
@@ -88,18 +124,14 @@ def from_json(line: str) -> Conversation:
     unknown = set(obj) - FIELDS
     if unknown:
         raise InvalidRecord("bad_json", f"unknown field {sorted(unknown)[0]!r}")
-    try:
-        c = Conversation(
-            id=obj.get("id", ""), source=obj.get("source", ""), license=obj.get("license", ""),
-            language=obj.get("language", ""), stage=obj.get("stage", ""), persona=obj.get("persona", ""),
-            provenance=obj.get("provenance") or [], messages=obj.get("messages") or [],
-            content_hash=obj.get("content_hash", ""), labels=obj.get("labels") or {},
-        )
-        for m in c.messages:
-            if set(m) - {"role", "content"} or not isinstance(m.get("content"), str) or not isinstance(m.get("role"), str):
-                raise InvalidRecord("bad_json", "a message is {\"role\": str, \"content\": str}")
-    except (AttributeError, TypeError):
-        raise InvalidRecord("bad_json", "a field has the wrong type") from None
+    # Decoded as Go's encoding/json decodes the struct: null is the zero
+    # value, a wrong type or an unknown nested field is bad_json.
+    c = Conversation(
+        **{k: _string(obj.get(k), k) for k in ("id", "source", "license", "language", "stage", "persona", "content_hash")},
+        provenance=[_struct(p, "provenance", ("source", "id", "step")) for p in _array(obj.get("provenance"), "provenance")],
+        messages=[_struct(m, "messages", ("role", "content")) for m in _array(obj.get("messages"), "messages")],
+        labels=_labels(obj.get("labels")),
+    )
     validate(c)
     return c
 
@@ -115,7 +147,9 @@ def to_json(c: Conversation) -> str:
     if c.labels:
         obj["labels"] = dict(sorted(c.labels.items()))
     obj["messages"] = c.messages
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    # Go's encoder escapes U+2028 and U+2029 even with HTML escaping off.
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def read_jsonl(path: str | Path) -> Iterator[Conversation]:

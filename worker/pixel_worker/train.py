@@ -61,7 +61,7 @@ def run(job: Job) -> dict:
         learning_rate=float(job.need("lr")), lr_scheduler_type=tr["scheduler"],
         warmup_steps=int(round(tr["warmup_ratio"] * total)), max_grad_norm=tr["max_grad_norm"],
         weight_decay=tr["weight_decay"], num_train_epochs=epochs if epochs > 0 else 1, max_steps=total,
-        logging_steps=tr["log_every"], eval_strategy="steps", eval_steps=max(1, per_epoch),
+        logging_steps=tr["log_every"], eval_strategy="steps" if val_rows else "no", eval_steps=max(1, per_epoch),
         save_strategy="no", report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
         use_cpu=device.type == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
         bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
@@ -106,7 +106,7 @@ def run(job: Job) -> dict:
         "final_val_loss": final_val, "trainable_parameters": trainable,
         "data": {"train": dict(train_stats), "val": dict(val_stats)}, "history": history,
     }
-    (scratch / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (scratch / "metrics.json").write_text(json.dumps(events.jsonable(metrics), indent=2, allow_nan=False) + "\n")
     card = {
         "format": "pixel-checkpoint/1", "stage": stage, "base_model": cfg["model"]["base"],
         "base_path": str(Path(run_dir) / "base_model") if cfg["model"]["base"] == "tiny-mistral" else cfg["model"]["base"],

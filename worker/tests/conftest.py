@@ -82,13 +82,22 @@ def run_worker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(text: str):
+    """json.loads that, like Go, rejects NaN and Infinity."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
 def parse_events(stdout: str) -> list[dict]:
-    """Every stdout line must be one JSON event object."""
+    """Every stdout line must be one (strict) JSON event object."""
     out = []
     for n, line in enumerate(stdout.splitlines(), 1):
         try:
-            ev = json.loads(line)
-        except json.JSONDecodeError:
+            ev = strict_json(line)
+        except ValueError:
             raise AssertionError(f"stdout line {n} is not JSON: {line!r}") from None
         assert isinstance(ev, dict) and isinstance(ev.get("type"), str), f"stdout line {n} is not an event: {line!r}"
         out.append(ev)

@@ -4,7 +4,7 @@ command line. These fail before any model is loaded, so they are fast."""
 
 import json
 
-from conftest import parse_events, run_worker, write_spec
+from conftest import parse_events, run_worker, strict_json, write_spec
 
 
 def assert_error_run(proc, job):
@@ -90,3 +90,46 @@ def test_events_are_one_json_object_per_line():
     assert [e["type"] for e in evs] == ["progress", "metric", "artifact", "log"]
     assert evs[0] == {"type": "progress", "time": evs[0]["time"], "task": "train x", "done": 1, "total": 2, "unit": "step"}
     assert evs[2]["path"] == "/p/ü" and evs[3]["message"] == "hello\nworld"
+
+
+def test_library_output_cannot_reach_stdout():
+    # After claim_stdout, print(), C-level writes to fd 1 and warnings all end
+    # up on stderr; only emit() writes to the real stdout.
+    import subprocess
+    import sys
+
+    from conftest import ROOT, worker_env
+
+    code = (
+        "import os, sys, warnings\n"
+        "from pixel_worker import events\n"
+        "events.claim_stdout()\n"
+        "print('python print')\n"
+        "os.write(1, b'c-level write\\n')\n"
+        "warnings.warn('a library warning')\n"
+        "events.emit('log', level='info', message='only this')\n"
+        "sys.stdout.write('more noise\\n')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=worker_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    evs = parse_events(proc.stdout)
+    assert [e["message"] for e in evs] == ["only this"]
+    for noise in ("python print", "c-level write", "a library warning", "more noise"):
+        assert noise in proc.stderr
+
+
+def test_events_never_carry_nan():
+    import io
+    import math
+
+    from pixel_worker import events
+
+    buf = io.StringIO()
+    old = events._out
+    events._out = buf
+    try:
+        events.metric("val_loss", float("nan"), tokens=0, extra={"inf": [math.inf, -math.inf, 1.5]})
+    finally:
+        events._out = old
+    ev = strict_json(buf.getvalue())
+    assert ev["value"] is None and ev["extra"] == {"inf": [None, None, 1.5]} and ev["tokens"] == 0

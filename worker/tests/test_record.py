@@ -98,3 +98,78 @@ def test_wrong_types_are_bad_json():
 def test_constants_match_go():
     assert record.STAGES == ("foundation", "expertise", "edge", "voice")
     assert record.PERSONAS == ("therapist", "client")
+
+
+# Go's encoding/json decodes the record struct: a wrong type or an unknown
+# nested field is bad_json, a null is the zero value, and Marshal writes every
+# struct field in declaration order. Expected outcomes below were checked
+# against internal/record (Read + Marshal).
+
+PROV = '[{"source":"s","id":"a","step":"x"}]'
+MSGS = '[{"role":"user","content":"x"},{"role":"assistant","content":"ok"}]'
+
+
+def line_with(prov=PROV, msgs=MSGS, extra="", head='"id":"a"'):
+    return (f'{{{head},"source":"s","license":"l","language":"en","stage":"edge","persona":"therapist",'
+            f'"provenance":{prov}{extra},"messages":{msgs}}}')
+
+
+@pytest.mark.parametrize("line", [
+    line_with(prov='"abc"'),
+    line_with(prov='[{"source":"s","id":"a","step":"x","extra":"1"}]'),
+    line_with(prov='[{"source":1}]'),
+    line_with(msgs='{}'),
+    line_with(msgs='[{"role":"user","content":1},{"role":"assistant","content":"ok"}]'),
+    line_with(extra=',"labels":["a"]'),
+    line_with(extra=',"labels":{"a":1}'),
+    line_with(extra=',"content_hash":1'),
+    line_with(head='"id":5'),
+    line_with(head='"id":true'),
+    line_with() + " trailing",
+], ids=["prov_string", "prov_unknown_field", "prov_number", "messages_object", "content_number",
+        "labels_array", "labels_number", "hash_number", "id_number", "id_bool", "trailing_data"])
+def test_wrong_types_match_go(line):
+    with pytest.raises(InvalidRecord) as e:
+        from_json(line)
+    assert e.value.reason == "bad_json"
+
+
+@pytest.mark.parametrize("line,reason", [
+    (line_with(msgs='[{"role":"user"},{"role":"assistant","content":"ok"}]'), "empty_turn"),
+    (line_with(msgs='[{"role":"user","content":null},{"role":"assistant","content":"ok"}]'), "empty_turn"),
+    (line_with(msgs='[{"content":"x"},{"role":"assistant","content":"ok"}]'), "roles_not_alternating"),
+    (line_with(msgs='[null,{"role":"user","content":"x"},{"role":"assistant","content":"ok"}]'), "empty_turn"),
+    (line_with(head='"id":null'), "missing_id"),
+    (line_with(prov="null"), "missing_provenance"),
+], ids=["no_content", "null_content", "no_role", "null_message", "null_id", "null_provenance"])
+def test_nulls_are_zero_values_like_go(line, reason):
+    with pytest.raises(InvalidRecord) as e:
+        from_json(line)
+    assert e.value.reason == reason
+
+
+@pytest.mark.parametrize("line,want", [
+    (line_with(extra=',"labels":null,"content_hash":null'), line_with()),
+    (line_with(extra=',"labels":{"b":"1","a":null}'), line_with(extra=',"labels":{"a":"","b":"1"}')),
+    (line_with(prov='[{"step":"x","id":"a","source":"s"}]'), line_with()),
+    (line_with(prov='[{"source":"s"}]'), line_with(prov='[{"source":"s","id":"","step":""}]')),
+    (line_with(prov='[null]'), line_with(prov='[{"source":"","id":"","step":""}]')),
+    (line_with(msgs='[{"content":"x","role":"user"},{"role":"assistant","content":"ok"}]'), line_with()),
+], ids=["null_optional", "labels_sorted_null_value", "prov_order", "prov_partial", "prov_null_item", "message_order"])
+def test_to_json_writes_what_go_marshal_writes(line, want):
+    assert to_json(from_json(line)) == want
+
+
+def test_to_json_escapes_like_go():
+    # Go escapes control characters and U+2028/U+2029, not HTML or non-ASCII.
+    text = "a\x01\x08\t\n\x0c\r\x1f\x7f<b>&amp;\"q\"\\\u2028\u2029ü😀\ufeff/"
+    msgs = [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]
+    rec = record.Conversation(id="a", source="s", license="l", language="en", stage="edge", persona="therapist",
+                              provenance=[{"source": "s", "id": "a", "step": "x"}], messages=msgs,
+                              content_hash=content_hash(msgs))
+    out = to_json(rec)
+    want = 'a\\u0001\\b\\t\\n\\f\\r\\u001f\x7f<b>&amp;\\"q\\"\\\\\\u2028\\u2029ü😀\ufeff/'
+    assert f'"content":"{want}"' in out
+    assert "\u2028" not in out and "\u2029" not in out
+    back = from_json(out)
+    assert back.messages == msgs and to_json(back) == out

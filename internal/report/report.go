@@ -44,10 +44,11 @@ func Write(dir string, r Run) (string, error) {
 	}
 	tmpl, err := template.New("report").Funcs(template.FuncMap{
 		"inc": func(i int) int { return i + 1 },
-		// loss is nil for a stage the model was not scored on, so the page
-		// shows "-" rather than a zero loss (index would give a zero Split).
+		// loss is nil for a stage the model was not scored on, or whose
+		// split had no scorable token, so the page shows "-" rather than a
+		// zero loss (index would give a zero Split).
 		"loss": func(m map[string]eval.Split, stage string) *eval.Split {
-			if s, ok := m[stage]; ok {
+			if s, ok := m[stage]; ok && s.Tokens > 0 {
 				return &s
 			}
 			return nil

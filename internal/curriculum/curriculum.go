@@ -64,7 +64,7 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 			"train_file": filepath.Join(lay.DataDir, st.Name, "train.jsonl"),
 			"val_file":   filepath.Join(lay.DataDir, st.Name, "val.jsonl"),
 			"output_dir": out, "lr": sc.LR, "epochs": sc.Epochs, "max_steps": sc.MaxSteps,
-			"init_adapter": nilIfEmpty(prevAdapter), "data_manifest_hash": dataHash,
+			"init_adapter": worker.Optional(prevAdapter), "data_manifest_hash": dataHash,
 		}
 		specPath := filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("train-%d-%s.json", i+1, st.Name))
 		// The worker renames a checkpoint into place only when it is whole,
@@ -133,11 +133,4 @@ func readStage(dir string) (StageResult, error) {
 		r.FinalValLoss = *raw.FinalValLoss
 	}
 	return r, nil
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

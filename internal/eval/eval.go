@@ -68,7 +68,7 @@ func Run(ctx context.Context, cfg *config.Config, lay curriculum.Layout, stages 
 	for i := range models {
 		m := &models[i]
 		dir := filepath.Join(evalDir, fmt.Sprintf("%d-%s", i, m.Model))
-		base := map[string]any{"config": lay.ConfigPath, "run_dir": lay.RunDir, "adapter": nilIfEmpty(m.Adapter), "label": m.Model}
+		base := map[string]any{"config": lay.ConfigPath, "run_dir": lay.RunDir, "adapter": worker.Optional(m.Adapter), "label": m.Model}
 		lossSpec := clone(base, map[string]any{"files": files, "output_file": filepath.Join(dir, "loss.json")})
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -155,11 +155,4 @@ func clone(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -259,3 +259,11 @@ func projectRoot() string {
 	}
 	return ""
 }
+
+// Optional is a spec value that is null when empty (e.g. no adapter).
+func Optional(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -267,3 +267,29 @@ def test_generate_job(stage1, tiny_run, specs, v7_format):
     if fmt.eos_id in new:
         new = new[: new.index(fmt.eos_id)]
     assert rows[0]["completion_tokens"] == len(new) and rows[0]["completion"] == fmt.decode(new)
+
+
+def test_local_model_folder_is_a_base(stage1, tiny_run, tmp_path):
+    """model.base may be a local folder (how Mistral Small 3.1 is used offline):
+    the same code loads it and finds the Mistral tokenizer file inside it."""
+    import yaml
+
+    base = tiny_run["run_dir"] / "base_model"
+    assert (base / "config.json").is_file() and list(base.glob("tokenizer.model.v*")) == []
+    folder = tmp_path / "local-mistral"
+    import shutil
+
+    shutil.copytree(base, folder)
+    # A model folder names its tokenizer as Mistral's hub repos do.
+    v7 = next(folder.glob("mistral_instruct_tokenizer_*"))
+    v7.rename(folder / "tokenizer.model.v7")
+    cfg = dict(tiny_run["cfg"], model=dict(tiny_run["cfg"]["model"], base=str(folder), tokenizer=""))
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    fields = train_fields(tiny_run, "foundation", 9, 1e-2)
+    fields.update(config=str(config), run_dir=str(tmp_path), output_dir=str(tmp_path / "ck"))
+    evs, _ = run_job("train", tmp_path, **fields)
+    card = json.loads((tmp_path / "ck" / "checkpoint.json").read_text())
+    assert card["base_model"] == str(folder) and card["chat_format"] == "mistral"
+    assert card["tokenizer"] == "tokenizer.model.v7"
+    assert not (tmp_path / "base_model").exists(), "a local base must not be rebuilt as tiny-mistral"

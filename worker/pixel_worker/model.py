@@ -63,6 +63,14 @@ def load_base(cfg: dict[str, Any], run_dir: str, fmt: ChatFormat):
             model = AutoModelForCausalLM.from_pretrained(m["base"], dtype=dtype)
         except OSError as e:
             raise WorkerError(f"cannot load model.base={m['base']!r}: {e}", "give a local folder, or a hub id with network access (HF_HUB_OFFLINE unset)") from None
+        except ValueError as e:
+            if "mistral3" in str(e).lower():
+                # The hub checkpoint of Mistral Small 3.1 is vision-language
+                # (Mistral3ForConditionalGeneration); the plan trains its text model.
+                raise WorkerError(
+                    f"model.base={m['base']!r} is a Mistral 3 vision-language checkpoint; this worker loads causal LMs only",
+                    "use a folder holding its text model as a MistralForCausalLM, or a text-only Mistral checkpoint") from None
+            raise
     return model.to(device_for(cfg))
 
 

@@ -24,11 +24,46 @@ type Run struct {
 
 // Data says which conversations feed the curriculum and how they are split.
 type Data struct {
-	// Corpus is "embedded:demo" (the corpus inside the binary) or a path to a
-	// canonical JSONL file, or a folder of them.
+	// Corpus is "embedded:demo" (the corpus inside the binary), "sources"
+	// (built by the data pipeline from the training manifest), or a path to
+	// a canonical JSONL file, or a folder of them.
 	Corpus       string  `yaml:"corpus" json:"corpus"`
-	ValFraction  float64 `yaml:"val_fraction" json:"val_fraction"`   // share of each stage held out for validation
-	TestFraction float64 `yaml:"test_fraction" json:"test_fraction"` // share of each stage held out for test
+	ValFraction  float64 `yaml:"val_fraction" json:"val_fraction"`   // share of conversations held out for validation
+	TestFraction float64 `yaml:"test_fraction" json:"test_fraction"` // share of conversations held out for test
+	// Root holds one folder per public source (as in ../shared/data);
+	// $PIXEL_DATA_ROOT overrides it.
+	Root string `yaml:"root" json:"root"`
+	// Manifest is the training manifest: the sources used, their stage
+	// routing, dedup priority and weights (the plan's TRAINING_MANIFEST).
+	Manifest string       `yaml:"manifest" json:"manifest"`
+	Limits   DataLimits   `yaml:"limits" json:"limits"`
+	Dedup    DedupConfig  `yaml:"dedup" json:"dedup"`
+	Mixing   MixingConfig `yaml:"mixing" json:"mixing"`
+	Workers  int          `yaml:"workers" json:"workers"` // goroutines per data step; 0 = number of CPUs
+}
+
+// DataLimits bound what a valid conversation may be.
+type DataLimits struct {
+	MinChars     int `yaml:"min_chars" json:"min_chars"`
+	MaxTurnChars int `yaml:"max_turn_chars" json:"max_turn_chars"`
+	MaxTurns     int `yaml:"max_turns" json:"max_turns"`
+}
+
+// DedupConfig sets near-duplicate detection.
+type DedupConfig struct {
+	Threshold float64 `yaml:"threshold" json:"threshold"` // estimated Jaccard of word shingles at which two conversations are one
+}
+
+// MixingConfig sets how stage shares are met.
+type MixingConfig struct {
+	// TotalTokens is the training-token budget; 0 = the most the data
+	// supports while every stage keeps its share.
+	TotalTokens int64 `yaml:"total_tokens" json:"total_tokens"`
+	// MaxUpsample caps how often a stage's records may repeat to reach its share.
+	MaxUpsample float64 `yaml:"max_upsample" json:"max_upsample"`
+	// Counter is "tokenizer" (the base model's tokenizer, through the
+	// worker: exact) or "chars" (bytes/4: an estimate for benchmarks).
+	Counter string `yaml:"counter" json:"counter"`
 }
 
 // Model is the base model and its tokenizer.

@@ -14,6 +14,11 @@ import (
 func TestLoadEveryConfig(t *testing.T) {
 	var files []string
 	err := filepath.WalkDir("../../configs", func(p string, d fs.DirEntry, err error) error {
+		// configs/manifests/ holds training manifests, a schema of their own
+		// (internal/pipeline's tests load every one of them).
+		if err == nil && d.IsDir() && d.Name() == "manifests" {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			files = append(files, p)
 		}

@@ -29,6 +29,29 @@ func (c *Config) Validate() error {
 			bad(key, f, "must be in (0, 0.5), e.g. 0.1: each stage needs held-out conversations")
 		}
 	}
+	if c.Data.Corpus == "sources" {
+		if c.Data.Manifest == "" {
+			bad("data.manifest", `""`, "name the training manifest, e.g. configs/manifests/public.yaml")
+		}
+		if c.Data.Root == "" {
+			bad("data.root", `""`, "name the folder holding the public sources, e.g. ../shared/data")
+		}
+	}
+	if l := c.Data.Limits; l.MinChars < 0 || l.MaxTurnChars <= 0 || l.MaxTurns < 2 {
+		bad("data.limits", fmt.Sprintf("%+v", l), "min_chars >= 0, max_turn_chars > 0 and max_turns >= 2")
+	}
+	if d := c.Data.Dedup.Threshold; d <= 0 || d > 1 {
+		bad("data.dedup.threshold", d, "must be in (0, 1], e.g. 0.8")
+	}
+	if m := c.Data.Mixing; m.TotalTokens < 0 || m.MaxUpsample < 1 {
+		bad("data.mixing", fmt.Sprintf("%+v", m), "total_tokens >= 0 (0 = all the data supports) and max_upsample >= 1")
+	}
+	if m := c.Data.Mixing.Counter; m != "tokenizer" && m != "chars" {
+		bad("data.mixing.counter", m, "use tokenizer (exact, through the worker) or chars (an estimate)")
+	}
+	if c.Data.Workers < 0 {
+		bad("data.workers", c.Data.Workers, "must be >= 0 (0 = number of CPUs)")
+	}
 	if c.Model.Base == "" {
 		bad("model.base", `""`, "set tiny-mistral, a hub id or a local model folder")
 	}

@@ -17,6 +17,7 @@ import (
 	"pixel/internal/config"
 	"pixel/internal/curriculum"
 	"pixel/internal/eval"
+	"pixel/internal/pipeline"
 	"pixel/internal/report"
 	"pixel/internal/shards"
 	"pixel/internal/worker"
@@ -81,11 +82,11 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	for i, s := range cfg.Stages {
 		stageNames[i] = s.Name
 	}
+	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress}
 	say("[1/4] building stage shards from %s", cfg.Data.Corpus)
 	data, err := shards.Load(lay.DataDir) // shards of a resumed run are kept: checkpoints name their hash
 	if err != nil {
-		data, err = shards.Build(shards.Options{Corpus: cfg.Data.Corpus, Stages: stageNames, ValFraction: cfg.Data.ValFraction,
-			TestFraction: cfg.Data.TestFraction, Seed: uint64(cfg.Run.Seed)}, lay.DataDir)
+		data, err = buildShards(ctx, cfg, lay, l, stageNames, say)
 	}
 	if err != nil {
 		return nil, err
@@ -95,10 +96,9 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		say("      %-10s train %4d  val %3d  test %3d", s, c["train"], c["val"], c["test"])
 	}
 	if n := sum(data.Quarantined); n > 0 {
-		say("      %d input lines quarantined (reasons in %s)", n, filepath.Join(lay.DataDir, "quarantine.jsonl"))
+		say("      %d input records quarantined (reasons in %s)", n, filepath.Join(lay.DataDir, "quarantine.jsonl"))
 	}
 
-	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress}
 	say("[2/4] training %d stages on %s", len(cfg.Stages), cfg.Model.Base)
 	stages, err := curriculum.Train(ctx, cfg, lay, l)
 	if err != nil {
@@ -138,6 +138,38 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	say("done: report %s", reportPath)
 	return &Summary{RunDir: runDir, Report: reportPath, Stages: stages, Evals: evals}, nil
+}
+
+// buildShards writes the stage shards: from the public sources through the
+// data pipeline (data.corpus: sources), or from the demo corpus or canonical
+// JSONL files.
+func buildShards(ctx context.Context, cfg *config.Config, lay curriculum.Layout, l *worker.Launcher, stages []string, say func(string, ...any)) (*shards.Result, error) {
+	if cfg.Data.Corpus != "sources" {
+		return shards.Build(shards.Options{Corpus: cfg.Data.Corpus, Stages: stages, ValFraction: cfg.Data.ValFraction,
+			TestFraction: cfg.Data.TestFraction, Seed: uint64(cfg.Run.Seed)}, lay.DataDir)
+	}
+	opt := pipeline.Options{Config: cfg, Log: say}
+	if cfg.Data.Mixing.Counter == "tokenizer" {
+		opt.Counter = pipeline.WorkerCounter(l, lay.ConfigPath, lay.RunDir, lay.LogPath)
+	}
+	res, err := pipeline.Build(ctx, opt, lay.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	out := &shards.Result{Quarantined: map[string]int{}, Counts: res.Splits}
+	for _, st := range res.Sources {
+		out.Read += st.Read
+		for r, n := range st.Rejected {
+			out.Quarantined[r] += n
+		}
+		for r, n := range st.Invalid {
+			out.Quarantined[r] += n
+		}
+	}
+	for k, n := range res.Dedup {
+		out.Quarantined["duplicate_"+k] += n
+	}
+	return out, nil
 }
 
 // prepare loads the config and makes the run folder with its resolved

@@ -33,8 +33,11 @@ type Source struct {
 	Language      string
 	Origin        string   // public origin: repository at a commit, or hub id
 	Files         []string // files under the source's folder the adapter reads (also what `pixel data fetch` downloads)
-	Stage         string   // default stage of its training records
-	Uses          []Use
+	// Remote maps a file of Files to its path in the origin repository when
+	// the two differ (see fetch.go).
+	Remote map[string]string
+	Stage  string // default stage of its training records
+	Uses   []Use
 	// Load reads dir (the source's folder) and emits records. A row it
 	// cannot turn into a record goes to reject with file, line and reason;
 	// it never stops the load. Errors are for unreadable files only.

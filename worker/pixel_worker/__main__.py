@@ -16,12 +16,12 @@ from .errors import WorkerError
 
 def _jobs() -> dict:
     # Imported lazily so that `--help` and errors in the spec are fast.
-    from . import generate, loss, train
+    from . import generate, loss, tokens, train
 
-    return {"train": train.run, "generate": generate.run, "loss": loss.run}
+    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run}
 
 
-JOB_NAMES = ("train", "generate", "loss")
+JOB_NAMES = ("train", "generate", "loss", "tokens")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -293,3 +293,18 @@ def test_local_model_folder_is_a_base(stage1, tiny_run, tmp_path):
     assert card["base_model"] == str(folder) and card["chat_format"] == "mistral"
     assert card["tokenizer"] == "tokenizer.model.v7"
     assert not (tmp_path / "base_model").exists(), "a local base must not be rebuilt as tiny-mistral"
+
+
+def test_tokens_job(tiny_run, specs, v7_format):
+    """Training tokens per conversation, in the chat format the trainer uses."""
+    from pixel_worker.record import read_jsonl
+
+    out = tiny_run["run_dir"] / "tokens.jsonl"
+    evs, summary = run_job("tokens", specs, config=str(tiny_run["config"]), run_dir=str(tiny_run["run_dir"]),
+                           input_file=str(tiny_run["train"]), output_file=str(out))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    convs = list(read_jsonl(tiny_run["train"]))
+    assert [r["id"] for r in rows] == [c.id for c in convs]
+    for r, c in zip(rows, convs):
+        assert r["tokens"] == len(v7_format.encode(c.messages).input_ids) > 0
+    assert summary["tokens"] == sum(r["tokens"] for r in rows)

@@ -32,7 +32,7 @@ func (l Limits) Validate() error {
 
 // LanguageSampleChars is how much of a conversation the language check reads:
 // enough for a confident verdict, cheap on long transcripts.
-const LanguageSampleChars = 2000
+const LanguageSampleChars = 600
 
 // Reasons Check returns, stable for drop counts and quarantine files.
 const (

@@ -130,6 +130,9 @@ type Eval struct {
 	MaxNewTokens int     `yaml:"max_new_tokens" json:"max_new_tokens"`
 	Temperature  float64 `yaml:"temperature" json:"temperature"` // 0 = greedy
 	BatchSize    int     `yaml:"batch_size" json:"batch_size"`
+	// MaxConversations caps each test split the held-out loss reads (evenly
+	// spaced, so every source is represented); 0 reads them all.
+	MaxConversations int `yaml:"max_conversations" json:"max_conversations"`
 }
 
 // Worker says how the Python worker is launched.

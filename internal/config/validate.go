@@ -131,6 +131,9 @@ func (c *Config) Validate() error {
 	if c.Eval.Temperature < 0 {
 		bad("eval.temperature", c.Eval.Temperature, "must be >= 0 (0 = greedy)")
 	}
+	if c.Eval.MaxConversations < 0 {
+		bad("eval.max_conversations", c.Eval.MaxConversations, "must be >= 0 (0 = every test conversation)")
+	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
 	}

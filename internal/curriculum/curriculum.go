@@ -65,6 +65,7 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 			"val_file":   filepath.Join(lay.DataDir, st.Name, "val.jsonl"),
 			"output_dir": out, "lr": sc.LR, "epochs": sc.Epochs, "max_steps": sc.MaxSteps,
 			"init_adapter": worker.Optional(prevAdapter), "data_manifest_hash": dataHash,
+			"max_val_conversations": cfg.Eval.MaxConversations,
 		}
 		specPath := filepath.Join(lay.RunDir, "jobs", fmt.Sprintf("train-%d-%s.json", i+1, st.Name))
 		// The worker renames a checkpoint into place only when it is whole,

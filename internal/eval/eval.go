@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg *config.Config, lay curriculum.Layout, stages 
 		m := &models[i]
 		dir := filepath.Join(evalDir, fmt.Sprintf("%d-%s", i, m.Model))
 		base := map[string]any{"config": lay.ConfigPath, "run_dir": lay.RunDir, "adapter": worker.Optional(m.Adapter), "label": m.Model}
-		lossSpec := clone(base, map[string]any{"files": files, "output_file": filepath.Join(dir, "loss.json")})
+		lossSpec := clone(base, map[string]any{"files": files, "output_file": filepath.Join(dir, "loss.json"), "max_conversations": cfg.Eval.MaxConversations})
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}

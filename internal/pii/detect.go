@@ -14,8 +14,7 @@ func (s *Scrubber) patternSpans(text string, toks []token, out []Span) []Span {
 		switch c := text[i]; {
 		case c >= '0' && c <= '9':
 			digits++
-			upperDigit = upperDigit || i > 0 && text[i-1] >= 'A' && text[i-1] <= 'Z'
-
+			upperDigit = upperDigit || i > 0 && text[i-1] >= 'A' && text[i-1] <= 'Z' // a UK postcode
 		case c == '@':
 			at = true
 		case c == '.' && i > 0 && i+1 < len(text) && isAlnum(text[i-1]) && isAlnum(text[i+1]):
@@ -29,7 +28,7 @@ func (s *Scrubber) patternSpans(text string, toks []token, out []Span) []Span {
 	if at {
 		out = s.emails(text, out)
 	}
-	if dotLetter || strings.Contains(lower, "www") {
+	if dotLetter {
 		out = s.urls(text, out)
 	}
 	if at || strings.Contains(text, "u/") || slices.ContainsFunc(toks, func(t token) bool { return t.cues&cueHandle != 0 }) {
@@ -53,11 +52,8 @@ func (s *Scrubber) patternSpans(text string, toks []token, out []Span) []Span {
 }
 
 var (
-	// streetSuffixWords hold the words without which no address pattern matches.
-	streetSuffixWords = []string{"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr",
-		"court", "ct", "place", "pl", "terrace", "ter", "way", "circle", "cir", "highway", "hwy", "parkway", "pkwy", "square", "sq",
-		"close", "crescent", "cres", "trail", "trl", "row", "grove", "gardens", "mews", "alley", "plaza", "loop",
-		"apt", "apartment", "suite", "flat", "box"}
+	// addressCueWords: without one of these no address pattern but the UK postcode matches.
+	addressCueWords = append([]string{"apt", "apartment", "suite", "flat", "box"}, streetSuffixes...)
 	// handleCueWords are the words after which handleCue looks for a handle.
 	handleCueWords = []string{"insta", "instagram", "ig", "snap", "snapchat", "twitter", "tiktok", "discord", "kik", "telegram", "twitch", "reddit", "threads", "tumblr"}
 	dobCues        = []string{"born", "dob", "d.o.b", "birth", "bday", "b-day"}
@@ -106,8 +102,6 @@ func (s *Scrubber) urls(text string, out []Span) []Span {
 	return out
 }
 
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
 func (s *Scrubber) handles(text string, out []Span) []Span {
 	for _, m := range s.re.handleAt.FindAllStringIndex(text, -1) {
 		if m[0] > 0 && (isAlnum(text[m[0]-1]) || strings.IndexByte("._@/", text[m[0]-1]) >= 0) {
@@ -144,22 +138,42 @@ func (s *Scrubber) handles(text string, out []Span) []Span {
 var hotlineCues = []string{"crisis line", "crisis center", "crisis centre", "crisis team", "hotline", "helpline", "help line", "lifeline", "samaritans", "text line"}
 
 func (s *Scrubber) phones(text, lower string, out []Span) []Span {
-	for _, m := range s.re.phone.FindAllStringIndex(text, -1) {
-		st, e := m[0], m[1]
-		for e > st && !isAlnum(text[e-1]) && text[e-1] != ')' {
-			e--
+	// Matches are scanned one at a time so that a rejected one (glued to a
+	// year: "born in 1981 600-748-9212") does not hide the number after it.
+	for pos := 0; pos < len(text); {
+		m := s.re.phone.FindStringIndex(text[pos:])
+		if m == nil {
+			break
 		}
-		if !bounded(text, st, e) {
+		st, e := pos+m[0], pos+m[1]
+		e = trimPhone(text, st, e)
+		for e > st && e < len(text) && isAlnum(text[e]) { // "+61 434 949 789 30th": drop the last group
+			k := strings.LastIndexAny(text[st:e], " .-")
+			if k <= 0 {
+				e = st
+				break
+			}
+			e = trimPhone(text, st, st+k)
+		}
+		if e <= st || !bounded(text, st, e) {
+			pos = st + 1
 			continue
 		}
-		if hasAny(lower[max(0, st-25):st], hotlineCues) {
-			continue
-		}
-		if d := digitsOf(text[st:e]); len(d) >= 7 && len(d) <= 15 && !publicNumber(d) {
+		// A hotline keeps its whole match: its tail is not a number of its own.
+		if d := digitsOf(text[st:e]); len(d) >= 7 && len(d) <= 15 && !publicNumber(d) && !hasAny(lower[max(0, st-25):st], hotlineCues) {
 			out = append(out, Span{Phone, st, e})
 		}
+		pos = e
 	}
 	return out
+}
+
+// trimPhone drops separators at the end of a phone match.
+func trimPhone(text string, st, e int) int {
+	for e > st && !isAlnum(text[e-1]) && text[e-1] != ')' {
+		e--
+	}
+	return e
 }
 
 func (s *Scrubber) ids(text string, out []Span) []Span {
@@ -208,7 +222,7 @@ func (s *Scrubber) addresses(text, lower string, out []Span) []Span {
 			out = append(out, Span{Address, m[0], m[1]})
 		}
 	}
-	for _, m := range s.re.ukPostcode.FindAllStringIndex(text, -1) { // cheap: needs an upper-case letter then a digit
+	for _, m := range s.re.ukPostcode.FindAllStringIndex(text, -1) {
 		out = append(out, Span{Address, m[0], m[1]})
 	}
 	return out

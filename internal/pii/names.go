@@ -45,8 +45,8 @@ func (s *Scrubber) nameSpans(toks []token, out []Span) []Span {
 	for i := range toks {
 		isName[i] = s.nameAt(toks, i)
 	}
-	// Two adjacent capitalised unknown words are a full name ("Zanele Okafor"),
-	// unless they open a sentence where title case is common.
+	// Two adjacent capitalised, name-shaped words that are neither common nor
+	// stop words are a full name, cue or not ("Zanele Okafor from work ...").
 	for i := 0; i+1 < len(toks); i++ {
 		a, b := toks[i], toks[i+1]
 		if a.cap && b.cap && b.singleGap && s.pairWord(a) && s.pairWord(b) {
@@ -66,6 +66,22 @@ func (s *Scrubber) nameSpans(toks []token, out []Span) []Span {
 	}
 	return out
 }
+
+// standsAlone reports whether a capitalised word stands alone mid-sentence the way
+// a name does: after a lowercase word that is not an article or possessive
+// ("the Louvre", "my Realtor"), and before a lowercase word or punctuation.
+func standsAlone(toks []token, i int) bool {
+	if i == 0 || toks[i-1].cap || determiners[toks[i-1].norm] {
+		return false
+	}
+	n := i + 1
+	return n == len(toks) || !toks[n].cap || toks[n].breakGap || selfWords[toks[n].norm]
+}
+
+// selfWords are the capitalised forms of "I", which do not make a title-case run.
+var selfWords = setOf("i", "im", "ive", "id", "ill")
+
+var determiners = setOf("the", "a", "an", "this", "that", "these", "those", "my", "your", "our", "his", "her", "their", "its", "some", "any", "every", "each", "no", "of", "in", "at", "on")
 
 // pairWord reports whether t can be one half of a two-word name found by
 // shape alone: capitalised, not a common or stop word, name-shaped.
@@ -118,7 +134,8 @@ func wordShape(w string) bool {
 			return true
 		}
 	}
-	// a plural: "Veterans", "Christmases" (but not "Thomas", "Ines", "Ignatius")
+	// a plural: "Veterans", "Zebras" (but not "Thomas", "Ignatius", "Carlos", and
+	// not -es, which too many names end in: "Agnes", "Moses")
 	n := len(w)
 	return n > 4 && w[n-1] == 's' && strings.IndexByte("suiao", w[n-2]) < 0 && !strings.HasSuffix(w, "es")
 }
@@ -202,7 +219,8 @@ func (s *Scrubber) nameAt(toks []token, i int) bool {
 	case known && !common:
 		return true
 	case !common:
-		return strong || !t.sentStart && (before(cueWeakBefore) || after(cueWeakAfter))
+		// mid-sentence on its own, or addressed: "Kianoush, if you read this"
+		return strong || !t.sentStart && (before(cueWeakBefore) || after(cueWeakAfter) || standsAlone(toks, i)) || t.sentStart && t.commaAfter
 	default: // a name that is also a word: "Will", "Hope", "Grace"
 		return strong && !t.sentStart || !t.sentStart && before(cueWeakBefore) && p1 != "and" && p1 != "to" && p1 != "for"
 	}

@@ -26,10 +26,15 @@ const (
 		`|` + months + `\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?` +
 		`|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?` + months + `\.?(?:,?\s+\d{4})?` +
 		`|(?:19|20)\d{2})`
-	streetSuffix = `(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|way|circle|cir|highway|hwy|parkway|pkwy|square|sq|close|crescent|cres|trail|trl|row|grove|gardens|mews|alley|plaza|loop)`
 )
 
+// streetSuffixes end a street address: "123 Main Street", "4 Elm Ct".
+var streetSuffixes = []string{"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr",
+	"court", "ct", "place", "pl", "terrace", "ter", "way", "circle", "cir", "highway", "hwy", "parkway", "pkwy", "square", "sq",
+	"close", "crescent", "cres", "trail", "trl", "row", "grove", "gardens", "mews", "alley", "plaza", "loop"}
+
 func compilePatterns() *patterns {
+	streetSuffix := "(?:" + strings.Join(streetSuffixes, "|") + ")"
 	return &patterns{
 		email:     regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
 		urlScheme: regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'\[\]{}]+`),
@@ -46,7 +51,7 @@ func compilePatterns() *patterns {
 			`|0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}` + // national, leading 0
 			`|1?\d{10}` + // bare ten digits
 			`|\d{3}[.-]\d{4})`), // local seven digits
-		address: regexp.MustCompile(`(?i)\b\d{1,5}[a-z]?((?:\s+(?:[a-z][a-z'.-]*|\d{1,3}(?:st|nd|rd|th)))){1,3}?)\s+` + streetSuffix + `\b\.?` +
+		address: regexp.MustCompile(`(?i)\b\d{1,5}[a-z]?((?:\s+(?:[a-z][a-z'.-]*|\d{1,3}(?:st|nd|rd|th))){1,3}?)\s+` + streetSuffix + `\b\.?` +
 			`(?:,?\s+(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?\d+[a-z]?\b)?` +
 			`(?-i:(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,?\s+[A-Z]{2}\b)?(?:\s+(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b))?)`),
 		apartment:  regexp.MustCompile(`(?i)\b(?:apt|apartment|suite|flat)\.?\s*#?\d+[a-z]?\b`),

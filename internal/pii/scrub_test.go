@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,12 @@ func TestSpansFindsEachType(t *testing.T) {
 		{"my friend Will keeps calling", "NAME:Will"},
 		{"my name is Hope", "NAME:Hope"},
 		{"Sarah's mom called", "NAME:Sarah"},
+		// names outside the gazetteer, found by context alone
+		{"without Xanthe I would be lost", "NAME:Xanthe"},
+		{"Zebulon, if you read this, I'm sorry", "NAME:Zebulon"},
+		{"my ex-husband Zebulon keeps texting", "NAME:Zebulon"},
+		{"Zebulon Quarrington from work keeps texting me", "NAME:Zebulon Quarrington"},
+		{"i told my sister xanthe everything", "NAME:xanthe"},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {
@@ -114,10 +121,22 @@ func TestSpansLeavesNonPII(t *testing.T) {
 		"thank you so much",
 		"I take Lexapro and it helps",
 		"meet me @ 5",
+		"we visited the Louvre last year",
+		"my aunt's garage flooded",
+		"Moreover, I lost my job",
 	} {
 		if got := found(s, text); len(got) != 0 {
 			t.Errorf("Spans(%q) = %v, want none", text, got)
 		}
+	}
+}
+
+func TestSpansFindsSeveral(t *testing.T) {
+	s := New()
+	got := found(s, "I was born in 1981 600-748-9212 is my number, or +61 434 949 789 30th May")
+	want := []string{"DOB:1981", "PHONE:600-748-9212", "PHONE:+61 434 949 789"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
@@ -142,6 +161,37 @@ func TestResolveKeepsHigherPriority(t *testing.T) {
 	// name; only the email must remain.
 	if got := found(s, "write to thabo.nkosi@example.com"); len(got) != 1 || got[0] != "EMAIL:thabo.nkosi@example.com" {
 		t.Errorf("got %v", got)
+	}
+}
+
+// Random text mixing letters, digits and the punctuation the patterns key
+// on must give in-bounds, sorted, non-overlapping spans and never panic.
+func TestSpansOnRandomText(t *testing.T) {
+	s := New()
+	rng := rand.New(rand.NewPCG(7, 7))
+	pieces := []string{"a", "Zo", "é", "’s", "'", "-", "@", ".", "/", " ", "  ", ",", "\n", "1", "23", "456", "+", "(", ")", "u/", "www.", ".com", "my name is ", "Dr. ", "born on ", "St", "Apt ", "I"}
+	for range 3000 {
+		var b strings.Builder
+		for range rng.IntN(30) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		end := 0
+		for _, sp := range s.Spans(text) {
+			if sp.Start < end || sp.End <= sp.Start || sp.End > len(text) {
+				t.Fatalf("Spans(%q) gave bad span %+v after offset %d", text, sp, end)
+			}
+			end = sp.End
+		}
+		s.Scrub(text)
+	}
+}
+
+func TestCueWordsFit(t *testing.T) {
+	for w := range cueTable() {
+		if len(w) > maxCueLen {
+			t.Errorf("cue word %q is longer than maxCueLen=%d; raise it", w, maxCueLen)
+		}
 	}
 }
 

@@ -15,8 +15,11 @@ type template struct {
 	lower     bool
 }
 
-// templates are written to read like what people type, including weak cues
-// ("I miss {v} so much") so name recall is not only measured on easy cases.
+// templates are written to read like what people type. Name templates range
+// from strong cues ("my name is {v}") through weak ones ("I miss {v} so
+// much") to none ("without {v} I would be lost"), so name recall is not only
+// measured on easy cases. The patterned formats are the author's as much as
+// the patterns are: their recall is an upper bound for formats in the wild.
 var templates = []template{
 	{Email, "you can email me at {v}", (*synth).email, false},
 	{Email, "my email is {v} if that helps", (*synth).email, false},

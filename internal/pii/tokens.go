@@ -17,6 +17,7 @@ type token struct {
 	breakGap   bool   // a sentence break (.!?\n) lies between this and the previous word
 	singleGap  bool   // exactly one space since the previous word
 	punctAfter bool   // followed by , . ! ? ; : ) or the end of the text
+	commaAfter bool   // followed by a comma
 }
 
 // cue is a bit set: the roles a word plays as the neighbour of a name.
@@ -35,6 +36,10 @@ const (
 
 	cueBefore = cueTitle | cueRelation | cueVocative | cueIntro // lets a lowercase word be a name
 )
+
+// maxCueLen bounds the length of a cue word ("granddaughter"), so longer
+// words skip the lookup; TestCueWordsFit checks it.
+const maxCueLen = 16
 
 // cueTable maps a normalised word to its cues; built once in New.
 func cueTable() map[string]cue {
@@ -55,7 +60,7 @@ func cueTable() map[string]cue {
 	add(cueStrongAfter, strongAfter)
 	add(cueWeakAfter, weakAfter)
 	add(cueHandle, setOf(handleCueWords...))
-	add(cueStreet, setOf(streetSuffixWords...))
+	add(cueStreet, setOf(addressCueWords...))
 	return m
 }
 
@@ -124,11 +129,13 @@ func tokenize(text string, cues map[string]cue) []token {
 			}
 		}
 		t := token{start: start, end: end, norm: normalize(word), poss: end < j}
-		t.cues = cues[t.norm]
+		if len(t.norm) <= maxCueLen {
+			t.cues = cues[t.norm]
+		}
 		t.cap = capitalised(word)
 		gap := text[prevEnd:start]
-		t.breakGap = strings.ContainsAny(gap, ".!?\n")
 		t.singleGap = gap == " "
+		t.breakGap = !t.singleGap && strings.ContainsAny(gap, ".!?\n")
 		t.sentStart = len(toks) == 0 || t.breakGap
 		if len(toks) > 0 && toks[len(toks)-1].cues&cueTitle != 0 && strings.TrimSpace(gap) == "." {
 			t.sentStart, t.breakGap = false, false // "Dr. Okafor"
@@ -138,6 +145,7 @@ func tokenize(text string, cues map[string]cue) []token {
 			k++
 		}
 		t.punctAfter = k == len(text) || strings.IndexByte(",.!?;:)\n", text[k]) >= 0
+		t.commaAfter = k < len(text) && text[k] == ','
 		toks = append(toks, t)
 		prevEnd, i = j, j
 	}

@@ -223,16 +223,13 @@ func groupOf(c *record.Conversation) string {
 	return p.Source + ":" + p.ID
 }
 
-// splitOf assigns a group to val, test or train. A dataset's own test and
-// validation items stay held out (so a public benchmark is never trained
-// on); everything else is split by a seeded hash of the group, so the split
-// of a conversation never depends on what else is in the build.
+// splitOf assigns a group to val, test or train. A dataset's own test items
+// stay in test (so a public benchmark is never trained on); everything else
+// is split by a seeded hash of the group, so the split of a conversation
+// never depends on what else is in the build.
 func splitOf(group, sourceSplit string, seed uint64, val, test float64) string {
-	switch sourceSplit {
-	case "test":
+	if sourceSplit == "test" {
 		return "test"
-	case "valid", "val", "dev", "validation":
-		return "val"
 	}
 	h := sha256.New()
 	binary.Write(h, binary.LittleEndian, seed)

@@ -2,7 +2,8 @@
 weighted by token (not by batch), for each named shard.
 
 Spec fields: run_dir, files ({"val": path, "test": path}), output_file,
-adapter (optional).
+adapter (optional), max_conversations (optional: an evenly spaced sample of
+each shard, 0 = all).
 """
 
 import json
@@ -29,6 +30,11 @@ def run(job) -> dict:
     results = {}
     for split, path in sorted(job.need("files").items()):
         rows, stats = encode_file(path, fmt, cfg["train"]["max_seq_len"])
+        cap = int(job.get("max_conversations") or 0)
+        if 0 < cap < len(rows):
+            step = len(rows) / cap
+            rows = [rows[int(i * step)] for i in range(cap)]
+            stats["sampled"] = cap
         total_nll, total_tokens = 0.0, 0
         for start in range(0, len(rows), bs):
             batch = collate(rows[start : start + bs])

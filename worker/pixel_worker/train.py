@@ -2,7 +2,8 @@
 transformers Trainer, starting from the previous stage's adapter when given.
 
 Spec fields: run_dir, stage, train_file, val_file, output_dir, lr, epochs,
-max_steps, init_adapter (optional), data_manifest_hash (optional).
+max_steps, init_adapter (optional), data_manifest_hash (optional),
+max_val_conversations (optional: validate on an evenly spaced sample).
 """
 
 import json
@@ -33,6 +34,11 @@ def run(job: Job) -> dict:
     fmt = chat_format(cfg, run_dir)
     train_rows, train_stats = encode_file(job.need("train_file"), fmt, tr["max_seq_len"])
     val_rows, val_stats = encode_file(job.need("val_file"), fmt, tr["max_seq_len"])
+    cap = int(job.get("max_val_conversations") or 0)
+    if 0 < cap < len(val_rows):  # an evenly spaced sample keeps every source represented
+        step = len(val_rows) / cap
+        val_rows = [val_rows[int(i * step)] for i in range(cap)]
+        val_stats["sampled"] = cap
     if not train_rows:
         raise WorkerError(f"stage {stage}: no training conversation fits train.max_seq_len={tr['max_seq_len']}", "raise train.max_seq_len")
     for split, st in (("train", train_stats), ("val", val_stats)):

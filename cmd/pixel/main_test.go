@@ -249,3 +249,39 @@ func TestRunKilledResumes(t *testing.T) {
 		t.Errorf("scratch folders left behind: %v", left)
 	}
 }
+
+// TestDataCommands runs `pixel data sources` and `pixel data build` on the
+// public datasets, as a user would.
+func TestDataCommands(t *testing.T) {
+	root := projectRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "..", "shared", "data", "esconv")); err != nil && os.Getenv("PIXEL_DATA_ROOT") == "" {
+		t.Fatalf("public datasets missing at ../shared/data (fix: place them beside the checkout or set PIXEL_DATA_ROOT)")
+	}
+	bin := buildPixel(t)
+	stdout, stderr, err := runPixel(t, bin, root, "data", "sources")
+	if err != nil {
+		t.Fatalf("pixel data sources: %v\n%s", err, stderr)
+	}
+	for _, name := range []string{"esconv", "counselchat", "annomi", "mibot", "mi_boosting_welivita", "cognitive_reframing", "bolt",
+		"epitome", "mentalllama_imhi", "cams", "irf", "dreaddit", "sad", "mmlu_psych", "mh_exam_mc", "mentalchat16k_evalq",
+		"psych8k_counselling_bench", "synthetic_persona_chat", "patient_psi", "holisticbias", "bbq"} {
+		if !regexp.MustCompile(`(?m)^` + name + `\s`).MatchString(stdout) {
+			t.Errorf("pixel data sources does not list %s", name)
+		}
+	}
+	out := t.TempDir()
+	stdout, stderr, err = runPixel(t, bin, root, "data", "build", "--config", "configs/public.yaml", "--out", out, "--set", "data.mixing.counter=chars")
+	if err != nil {
+		t.Fatalf("pixel data build: %v\n%s\n%s", err, stdout, stderr)
+	}
+	for _, s := range []string{"foundation share", "edge       share", "done: shards in"} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("data build output lacks %q:\n%s", s, stdout)
+		}
+	}
+	for _, f := range []string{"foundation/train.jsonl", "expertise/train.jsonl", "edge/train.jsonl", "voice/train.jsonl", "quarantine.jsonl", "report.html", "manifest.json"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("data build wrote no %s", f)
+		}
+	}
+}

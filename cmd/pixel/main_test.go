@@ -144,6 +144,24 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("report.html lacks %q", s)
 		}
 	}
+	// Later stages replay earlier stages' conversations.
+	for i, s := range stages[1:] {
+		var m struct{ ReplayedConversations int `json:"replayed_conversations"` }
+		readJSON(t, filepath.Join(runDir, "checkpoints", []string{"2-", "3-", "4-"}[i]+s, "metrics.json"), &m)
+		if m.ReplayedConversations == 0 {
+			t.Errorf("stage %s replayed no earlier conversation (train.replay is on by default)", s)
+		}
+	}
+	// The last checkpoint exports as a standalone model.
+	merged := filepath.Join(t.TempDir(), "merged")
+	if _, stderr, err := runPixel(t, bin, root, "export", "--checkpoint", filepath.Join(runDir, "checkpoints", "4-voice"), "--out", merged); err != nil {
+		t.Fatalf("pixel export: %v\n%s", err, stderr)
+	}
+	for _, f := range []string{"model.safetensors", "config.json", "pixel_model.json"} {
+		if _, err := os.Stat(filepath.Join(merged, f)); err != nil {
+			t.Errorf("exported model lacks %s", f)
+		}
+	}
 	log, _ := os.ReadFile(filepath.Join(runDir, "run.log"))
 	if !strings.Contains(string(log), `"type": "done"`) {
 		t.Errorf("run.log does not record the worker's events")

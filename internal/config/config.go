@@ -96,6 +96,7 @@ type LoRA struct {
 	Alpha         float64  `yaml:"alpha" json:"alpha"`
 	Dropout       float64  `yaml:"dropout" json:"dropout"`
 	TargetModules []string `yaml:"target_modules" json:"target_modules"`
+	UseDoRA       bool     `yaml:"use_dora" json:"use_dora"` // weight-decomposed LoRA
 }
 
 // Train holds the hyperparameters every stage starts from.
@@ -112,6 +113,14 @@ type Train struct {
 	MaxSteps    int     `yaml:"max_steps" json:"max_steps"` // > 0 caps the steps of each stage
 	LogEvery    int     `yaml:"log_every" json:"log_every"`
 	Threads     int     `yaml:"threads" json:"threads"` // CPU threads for torch; 0 = torch's default
+	// Replay adds earlier stages' training conversations to each later
+	// stage, as this share of the stage's own count, to limit forgetting.
+	Replay float64 `yaml:"replay" json:"replay"`
+	// EarlyStoppingPatience stops a stage after this many evaluations
+	// without a lower validation loss, keeping the best; 0 = off.
+	EarlyStoppingPatience int  `yaml:"early_stopping_patience" json:"early_stopping_patience"`
+	EvalEvery             int  `yaml:"eval_every" json:"eval_every"` // steps between validations; 0 = once per epoch
+	GradientCheckpointing bool `yaml:"gradient_checkpointing" json:"gradient_checkpointing"`
 }
 
 // Stage is one curriculum stage; zero-valued overrides inherit from Train.

@@ -121,6 +121,12 @@ func (c *Config) Validate() error {
 	if t.Threads < 0 {
 		bad("train.threads", t.Threads, "must be >= 0 (0 = torch's default)")
 	}
+	if t.Replay < 0 || t.Replay > 1 {
+		bad("train.replay", t.Replay, "must be in [0, 1]: the share of earlier stages' conversations added to each stage (0 = off)")
+	}
+	if t.EarlyStoppingPatience < 0 || t.EvalEvery < 0 {
+		bad("train.early_stopping_patience", t.EarlyStoppingPatience, "patience and train.eval_every must be >= 0 (0 = off / once per epoch)")
+	}
 	errs = append(errs, c.validateStages()...)
 	if c.Eval.Prompts == "" {
 		bad("eval.prompts", `""`, "set embedded:demo or a JSONL file of prompts")

@@ -59,9 +59,21 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 	for i, st := range cfg.Stages {
 		sc := cfg.ForStage(st)
 		out := lay.CheckpointDir(i, st.Name)
+		trainFile, replayed := filepath.Join(lay.DataDir, st.Name, "train.jsonl"), 0
+		if i > 0 && cfg.Train.Replay > 0 {
+			var earlier []string
+			for _, e := range cfg.Stages[:i] {
+				earlier = append(earlier, e.Name)
+			}
+			trainFile, replayed, err = withReplay(lay, st.Name, earlier, cfg.Train.Replay, uint64(cfg.Run.Seed)+uint64(i),
+				filepath.Join(lay.RunDir, "replay", fmt.Sprintf("%d-%s.train.jsonl", i+1, st.Name)))
+			if err != nil {
+				return results, fmt.Errorf("stage %d (%s): %w", i+1, st.Name, err)
+			}
+		}
 		spec := map[string]any{
-			"config": lay.ConfigPath, "run_dir": lay.RunDir, "stage": st.Name,
-			"train_file": filepath.Join(lay.DataDir, st.Name, "train.jsonl"),
+			"config": lay.ConfigPath, "run_dir": lay.RunDir, "stage": st.Name, "replayed": replayed,
+			"train_file": trainFile,
 			"val_file":   filepath.Join(lay.DataDir, st.Name, "val.jsonl"),
 			"output_dir": out, "lr": sc.LR, "epochs": sc.Epochs, "max_steps": sc.MaxSteps,
 			"init_adapter": worker.Optional(prevAdapter), "data_manifest_hash": dataHash,
@@ -87,7 +99,7 @@ func Train(ctx context.Context, cfg *config.Config, lay Layout, l *worker.Launch
 		}
 		res.Index, res.Name, res.Checkpoint = i+1, st.Name, out
 		man := artifact.NewManifest("checkpoint")
-		man.Extra = map[string]any{"stage": st.Name, "init_adapter": prevAdapter, "data_manifest_hash": dataHash}
+		man.Extra = map[string]any{"stage": st.Name, "init_adapter": prevAdapter, "data_manifest_hash": dataHash, "replayed_conversations": replayed}
 		if err := man.AddInput(lay.ConfigPath); err != nil {
 			return results, err
 		}

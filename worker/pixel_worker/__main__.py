@@ -16,12 +16,12 @@ from .errors import WorkerError
 
 def _jobs() -> dict:
     # Imported lazily so that `--help` and errors in the spec are fast.
-    from . import generate, loss, tokens, train
+    from . import generate, loss, merge, tokens, train
 
-    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run}
+    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run, "merge": merge.run}
 
 
-JOB_NAMES = ("train", "generate", "loss", "tokens")
+JOB_NAMES = ("train", "generate", "loss", "tokens", "merge")
 
 
 def main(argv: list[str] | None = None) -> int:

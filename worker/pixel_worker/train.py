@@ -24,7 +24,7 @@ def run(job: Job) -> dict:
     import peft
     import torch
     import transformers
-    from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+    from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
 
     cfg, tr = job.cfg, job.cfg["train"]
     run_dir, stage, out = job.need("run_dir"), job.need("stage"), Path(job.need("output_dir"))
@@ -52,13 +52,15 @@ def run(job: Job) -> dict:
         lc = cfg["lora"]
         model = peft.get_peft_model(model, peft.LoraConfig(
             r=lc["r"], lora_alpha=lc["alpha"], lora_dropout=lc["dropout"],
-            target_modules=lc["target_modules"], task_type="CAUSAL_LM"))
+            target_modules=lc["target_modules"], use_dora=bool(lc.get("use_dora")), task_type="CAUSAL_LM"))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
     epochs, max_steps = float(job.get("epochs") or 0), int(job.get("max_steps") or 0)
     per_epoch = math.ceil(len(train_rows) / (tr["batch_size"] * tr["grad_accum"]))
     total = max_steps if max_steps > 0 else max(1, math.ceil(per_epoch * epochs))
     device = device_for(cfg)
+    eval_every = int(tr.get("eval_every") or 0) or max(1, per_epoch)
+    patience = int(tr.get("early_stopping_patience") or 0) if val_rows else 0
     scratch = out.with_name(out.name + f".tmp-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     args = TrainingArguments(
@@ -67,8 +69,13 @@ def run(job: Job) -> dict:
         learning_rate=float(job.need("lr")), lr_scheduler_type=tr["scheduler"],
         warmup_steps=int(round(tr["warmup_ratio"] * total)), max_grad_norm=tr["max_grad_norm"],
         weight_decay=tr["weight_decay"], num_train_epochs=epochs if epochs > 0 else 1, max_steps=total,
-        logging_steps=tr["log_every"], eval_strategy="steps" if val_rows else "no", eval_steps=max(1, per_epoch),
-        save_strategy="no", report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
+        logging_steps=tr["log_every"], eval_strategy="steps" if val_rows else "no", eval_steps=eval_every,
+        # Early stopping keeps the best adapter: the Trainer saves at every
+        # validation and reloads the best one at the end.
+        save_strategy="steps" if patience else "no", save_steps=eval_every, save_total_limit=2 if patience else None,
+        load_best_model_at_end=bool(patience), metric_for_best_model="eval_loss", greater_is_better=False,
+        gradient_checkpointing=bool(tr.get("gradient_checkpointing")), gradient_checkpointing_kwargs={"use_reentrant": False},
+        report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
         use_cpu=device.type == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
         bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
     )
@@ -95,8 +102,9 @@ def run(job: Job) -> dict:
 
     events.log(f"stage {stage}: {len(train_rows)} train / {len(val_rows)} val conversations, {total} steps, {trainable} trainable parameters on {device}")
     started = time.time()
+    callbacks = [Events()] + ([EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [])
     trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
-                      data_collator=Collator(fmt.pad_id), callbacks=[Events()])
+                      data_collator=Collator(fmt.pad_id), callbacks=callbacks)
     trainer.train()
     final_val = trainer.evaluate()["eval_loss"] if val_rows else None
 
@@ -106,8 +114,10 @@ def run(job: Job) -> dict:
     if getattr(fmt, "path", None):
         shutil.copy(fmt.path, scratch / Path(fmt.path).name)
     shutil.rmtree(scratch / "trainer", ignore_errors=True)
+    steps = trainer.state.global_step
     metrics = {
-        "stage": stage, "steps": total, "train_seconds": round(time.time() - started, 2),
+        "stage": stage, "steps": steps, "planned_steps": total, "stopped_early": steps < total,
+        "best_val_loss": trainer.state.best_metric, "replayed_conversations": int(job.get("replayed") or 0), "train_seconds": round(time.time() - started, 2),
         "final_train_loss": next((h["loss"] for h in reversed(history) if h["split"] == "train"), None),
         "final_val_loss": final_val, "trainable_parameters": trainable,
         "data": {"train": dict(train_stats), "val": dict(val_stats)}, "history": history,
@@ -118,7 +128,8 @@ def run(job: Job) -> dict:
         "base_path": str(Path(run_dir) / "base_model") if cfg["model"]["base"] == "tiny-mistral" else cfg["model"]["base"],
         "tokenizer": Path(fmt.path).name if getattr(fmt, "path", None) else cfg["model"]["base"],
         "chat_format": fmt.name, "init_adapter": init, "persona_prompting": "system prompt only",
-        "hyperparameters": {"lr": float(job.need("lr")), "epochs": epochs, "steps": total, "lora": cfg["lora"],
+        "hyperparameters": {"lr": float(job.need("lr")), "epochs": epochs, "steps": steps, "lora": cfg["lora"],
+                            "early_stopping_patience": patience, "replayed_conversations": int(job.get("replayed") or 0),
                             **{k: tr[k] for k in ("batch_size", "grad_accum", "max_seq_len", "scheduler", "warmup_ratio", "max_grad_norm", "weight_decay")}},
         "data": {"train_file": job.need("train_file"), "val_file": job.need("val_file"), "manifest_hash": job.get("data_manifest_hash")},
         "config": job.get("config"), "seed": seed,
@@ -129,4 +140,4 @@ def run(job: Job) -> dict:
         shutil.rmtree(out)
     os.replace(scratch, out)
     events.artifact("checkpoint", str(out), stage=stage)
-    return {"stage": stage, "final_val_loss": final_val, "steps": total}
+    return {"stage": stage, "final_val_loss": final_val, "steps": steps}

@@ -146,7 +146,9 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	// Later stages replay earlier stages' conversations.
 	for i, s := range stages[1:] {
-		var m struct{ ReplayedConversations int `json:"replayed_conversations"` }
+		var m struct {
+			ReplayedConversations int `json:"replayed_conversations"`
+		}
 		readJSON(t, filepath.Join(runDir, "checkpoints", []string{"2-", "3-", "4-"}[i]+s, "metrics.json"), &m)
 		if m.ReplayedConversations == 0 {
 			t.Errorf("stage %s replayed no earlier conversation (train.replay is on by default)", s)

@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PY := .venv/bin/python
 
-.PHONY: setup venv build demo smoke test test-go test-py lock clean
+.PHONY: setup setup-gpu venv build demo smoke test test-go test-py lock clean
 
 setup: build venv
 
@@ -14,6 +14,10 @@ setup: build venv
 # by worker/requirements.lock and linked to .venv (see worker/setup_venv.sh).
 venv:
 	@bash worker/setup_venv.sh
+
+# QLoRA (model.quantize: nf4) on a CUDA machine also needs bitsandbytes.
+setup-gpu: setup
+	$(PY) -m pip install --quiet -r worker/requirements-gpu.txt
 
 build:
 	$(GO) build -o bin/pixel ./cmd/pixel

@@ -164,6 +164,19 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("exported model lacks %s", f)
 		}
 	}
+	// pixel chat talks to a checkpoint in both personas.
+	for _, persona := range []string{"therapist", "client"} {
+		chat := exec.Command(bin, "chat", "--checkpoint", filepath.Join(runDir, "checkpoints", "4-voice"), "--persona", persona, "--max-new-tokens", "4")
+		chat.Dir, chat.Env = root, append(os.Environ(), "HF_HUB_OFFLINE=1")
+		chat.Stdin = strings.NewReader("I can't sleep.\n/reset\nHello again\n/quit\n")
+		got, err := chat.CombinedOutput()
+		if err != nil {
+			t.Fatalf("pixel chat --persona %s: %v\n%s", persona, err, got)
+		}
+		if n := strings.Count(string(got), persona+"> "); n != 2 {
+			t.Errorf("pixel chat --persona %s answered %d times, want 2:\n%s", persona, n, got)
+		}
+	}
 	log, _ := os.ReadFile(filepath.Join(runDir, "run.log"))
 	if !strings.Contains(string(log), `"type": "done"`) {
 		t.Errorf("run.log does not record the worker's events")

@@ -27,7 +27,7 @@ func Execute() int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), dataCmd(), exportCmd(), configCmd(), versionCmd())
+	root.AddCommand(runCmd(), dataCmd(), chatCmd(), exportCmd(), configCmd(), versionCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "pixel:", err)
 		return 1

@@ -75,8 +75,9 @@ type Model struct {
 	// mistral-common package, or a path. Empty: the one that comes with Base.
 	Tokenizer string    `yaml:"tokenizer" json:"tokenizer"`
 	Tiny      TinyModel `yaml:"tiny" json:"tiny"`
-	Dtype     string    `yaml:"dtype" json:"dtype"`   // float32 | bfloat16 | float16
-	Device    string    `yaml:"device" json:"device"` // auto | cpu | cuda
+	Dtype     string    `yaml:"dtype" json:"dtype"`       // float32 | bfloat16 | float16
+	Quantize  string    `yaml:"quantize" json:"quantize"` // none | nf4 (QLoRA: 4-bit base, CUDA GPU only)
+	Device    string    `yaml:"device" json:"device"`     // auto | cpu | cuda
 }
 
 // TinyModel is the architecture of the built-in tiny Mistral.

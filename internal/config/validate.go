@@ -69,6 +69,9 @@ func (c *Config) Validate() error {
 	if !slices.Contains([]string{"float32", "bfloat16", "float16"}, c.Model.Dtype) {
 		bad("model.dtype", c.Model.Dtype, "use float32, bfloat16 or float16")
 	}
+	if !slices.Contains([]string{"none", "nf4"}, c.Model.Quantize) {
+		bad("model.quantize", c.Model.Quantize, "use none, or nf4 for QLoRA on a CUDA GPU")
+	}
 	if !slices.Contains([]string{"auto", "cpu", "cuda"}, c.Model.Device) {
 		bad("model.device", c.Model.Device, "use auto, cpu or cuda")
 	}

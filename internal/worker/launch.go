@@ -42,6 +42,7 @@ type Event struct {
 	Error   string          `json:"error,omitempty"`
 	Fix     string          `json:"fix,omitempty"`
 	Summary json.RawMessage `json:"summary,omitempty"`
+	Content string          `json:"content,omitempty"` // a chat reply
 	Raw     json.RawMessage `json:"-"`
 }
 

@@ -16,12 +16,12 @@ from .errors import WorkerError
 
 def _jobs() -> dict:
     # Imported lazily so that `--help` and errors in the spec are fast.
-    from . import generate, loss, merge, tokens, train
+    from . import chat, generate, loss, merge, tokens, train
 
-    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run, "merge": merge.run}
+    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run, "merge": merge.run, "chat": chat.run}
 
 
-JOB_NAMES = ("train", "generate", "loss", "tokens", "merge")
+JOB_NAMES = ("train", "generate", "loss", "tokens", "merge", "chat")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,8 @@ def run(job) -> dict:
     if not card_path.is_file():
         raise WorkerError(f"{ckpt} is not a stage checkpoint (no checkpoint.json)", "point --checkpoint at runs/<run>/checkpoints/<n>-<stage>")
     setup_threads(cfg)
+    # Merge into full-precision base weights, even when the stage trained on a 4-bit (QLoRA) base.
+    cfg = {**cfg, "model": {**cfg["model"], "quantize": "none"}}
     fmt = chat_format(cfg, run_dir)
     model = load_adapter(load_base(cfg, run_dir, fmt), str(ckpt / "adapter"), trainable=False)
     merged = model.merge_and_unload().to(DTYPES[dtype])

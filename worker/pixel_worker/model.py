@@ -48,30 +48,72 @@ def chat_format(cfg: dict[str, Any], run_dir: str) -> ChatFormat:
 
 
 def load_base(cfg: dict[str, Any], run_dir: str, fmt: ChatFormat):
-    """The frozen base model on its device, in model.dtype."""
-    from transformers import AutoModelForCausalLM
+    """The frozen base model on its device, in model.dtype (4-bit NF4 with model.quantize: nf4)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     m = cfg["model"]
     dtype = DTYPES[m["dtype"]]
+    device = device_for(cfg)
+    quant = quantization(m, device, dtype)
     if m["base"] == TINY:
         path = base_dir(run_dir)
         if not (path / "config.json").is_file():
             build_tiny(cfg, fmt, path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        source = str(path)
     else:
-        try:
-            model = AutoModelForCausalLM.from_pretrained(m["base"], dtype=dtype)
-        except OSError as e:
-            raise WorkerError(f"cannot load model.base={m['base']!r}: {e}", "give a local folder, or a hub id with network access (HF_HUB_OFFLINE unset)") from None
-        except ValueError as e:
-            if "mistral3" in str(e).lower():
-                # The hub checkpoint of Mistral Small 3.1 is vision-language
-                # (Mistral3ForConditionalGeneration); the plan trains its text model.
-                raise WorkerError(
-                    f"model.base={m['base']!r} is a Mistral 3 vision-language checkpoint; this worker loads causal LMs only",
-                    "use a folder holding its text model as a MistralForCausalLM, or a text-only Mistral checkpoint") from None
-            raise
-    return model.to(device_for(cfg))
+        source = m["base"]
+    try:
+        kind = AutoConfig.from_pretrained(source).model_type
+        if kind == "mistral3":
+            model = load_mistral3_text(source, dtype, quant)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, quantization_config=quant)
+    except OSError as e:
+        raise WorkerError(f"cannot load model.base={source!r}: {e}", "give a local folder, or a hub id with network access (HF_HUB_OFFLINE unset)") from None
+    if quant is not None:
+        from peft import prepare_model_for_kbit_training
+
+        # Quantized weights are placed on the GPU by from_pretrained.
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=bool(cfg["train"].get("gradient_checkpointing")))
+    return model.to(device)
+
+
+def quantization(m: dict[str, Any], device: torch.device, dtype: torch.dtype):
+    """QLoRA's 4-bit NF4 base (bitsandbytes), GPU only."""
+    q = m.get("quantize") or "none"
+    if q == "none":
+        return None
+    if q != "nf4":
+        raise WorkerError(f"model.quantize={q!r} is not supported", "use none, or nf4 (QLoRA) on a CUDA GPU")
+    if device.type != "cuda":
+        raise WorkerError("model.quantize=nf4 (QLoRA) needs a CUDA GPU; bitsandbytes 4-bit kernels do not run on a CPU",
+                          "set model.quantize: none on a CPU, or run on a GPU")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise WorkerError("model.quantize=nf4 needs bitsandbytes", "run `make setup-gpu` (installs worker/requirements-gpu.txt)") from None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=dtype if dtype != torch.float32 else torch.bfloat16)
+
+
+def load_mistral3_text(source: str, dtype: torch.dtype, quant):
+    """The text model of a Mistral 3 vision-language checkpoint (Mistral Small
+    3.1) as a MistralForCausalLM: its language model and LM head, without the
+    vision tower, so training, masking and merging treat it like any causal LM."""
+    from transformers import AutoModelForImageTextToText, MistralForCausalLM
+
+    full = AutoModelForImageTextToText.from_pretrained(source, dtype=dtype, quantization_config=quant)
+    text_config = full.config.text_config
+    with torch.device("meta"):
+        causal = MistralForCausalLM(text_config)
+    causal.model = full.model.language_model
+    causal.lm_head = full.lm_head
+    causal.generation_config = full.generation_config
+    del full
+    events.log(f"loaded the text model of the Mistral 3 checkpoint {source} (vision tower dropped)")
+    return causal
 
 
 def build_tiny(cfg: dict[str, Any], fmt: ChatFormat, path: Path) -> None:

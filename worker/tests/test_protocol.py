@@ -133,3 +133,32 @@ def test_events_never_carry_nan():
         events._out = old
     ev = strict_json(buf.getvalue())
     assert ev["value"] is None and ev["extra"] == {"inf": [None, None, 1.5]} and ev["tokens"] == 0
+
+
+def test_chat_session(tmp_path):
+    """The chat job answers each request line with a reply event and stops at EOF."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT, tiny_config, worker_env
+    import yaml
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    cfg = tiny_config(run_dir)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    spec = tmp_path / "chat.json"
+    spec.write_text(json.dumps({"job": "chat", "config": str(run_dir / "config.yaml"), "run_dir": str(run_dir),
+                                "adapter": None, "max_new_tokens": 3, "temperature": 0}))
+    req = json.dumps({"messages": [{"role": "user", "content": "I feel low."}]})
+    proc = subprocess.run([sys.executable, "-m", "pixel_worker", "chat", "--spec", str(spec)], cwd=ROOT, env=worker_env(),
+                          input=req + "\n" + req + "\n", capture_output=True, text=True, timeout=300)
+    evs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    types = [e["type"] for e in evs if e["type"] in ("ready", "reply", "done")]
+    assert types == ["ready", "reply", "reply", "done"]
+    replies = [e for e in evs if e["type"] == "reply"]
+    assert replies[0]["content"] == replies[1]["content"] and 0 <= replies[0]["tokens"] <= 3
+    bad = subprocess.run([sys.executable, "-m", "pixel_worker", "chat", "--spec", str(spec)], cwd=ROOT, env=worker_env(),
+                         input='{"messages": [{"role": "assistant", "content": "x"}]}\n', capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and json.loads(bad.stdout.splitlines()[-1])["type"] == "error"

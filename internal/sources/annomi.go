@@ -14,7 +14,7 @@ import (
 // assistant; low-quality ones are labelled mi_quality=low for downstream
 // filtering) and a derived voice record in which the assistant plays the
 // client, with a profile from the transcript's own annotations.
-var annomiSource = personaBind(Source{
+var annomiSource = bind(Source{
 	Name:    "annomi",
 	Title:   "AnnoMI: expert-annotated motivational interviewing demonstrations (high and low quality)",
 	License: `unspecified: no LICENSE file; README says "publicly and freely accessible"`,

@@ -17,7 +17,7 @@ import (
 // for the behaviour scorers only; Load emits nothing and sends every row to
 // reject as single_utterance, so a build that reads it shows why. Scorers
 // read the csv files themselves.
-var boltSource = convBind(Source{
+var boltSource = bind(Source{
 	Name:        "bolt",
 	Title:       "BOLT: therapist and client behaviour annotations",
 	License:     "BSD-3-Clause",
@@ -32,7 +32,7 @@ var boltSource = convBind(Source{
 	Uses:  []Use{Scorer},
 }, boltLoad)
 
-func boltLoad(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error {
+func boltLoad(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error {
 	for _, file := range src.Files {
 		t, err := OpenTable(Path(dir, file), ',')
 		if err != nil {

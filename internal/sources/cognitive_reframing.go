@@ -18,7 +18,7 @@ import (
 // so the source is for evaluation and scorers only (Uses without Train),
 // and its records must stay inside the project's own runs. Load still
 // emits the records so an evaluation suite can use them.
-var cognitiveReframingSource = labBind(Source{
+var cognitiveReframingSource = bind(Source{
 	Name: "cognitive_reframing",
 	Title: "Cognitive Reframing of Negative Thoughts (situation, thought -> thinking traps, reframe). " +
 		"WARNING: CC BY-NC-ND 4.0, no derivatives: evaluation and scorers only, never train on or share derived records",

@@ -7,7 +7,6 @@ package sources
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,15 +16,6 @@ import (
 
 	"pixel/internal/record"
 )
-
-// convBind sets s.Load to load called with s itself, so an adapter can
-// stamp records with its own metadata without an initialization cycle.
-func convBind(s Source, load func(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error) Source {
-	s.Load = func(ctx context.Context, dir string, emit Emit, reject Reject) error {
-		return load(ctx, s, dir, emit, reject)
-	}
-	return s
-}
 
 // convTurn is one speaker turn before it becomes a message. Tags carry
 // per-turn annotations (an ESConv strategy, an MI code) through merging.

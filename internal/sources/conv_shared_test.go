@@ -16,17 +16,7 @@ import (
 
 // convDataRoot is the folder holding the dataset folders: $PIXEL_DATA_ROOT,
 // else the workspace's shared/data next to the project.
-func convDataRoot(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		t.Fatalf("dataset folder %s not found; set PIXEL_DATA_ROOT to the folder holding the dataset folders (e.g. /work/shared/data)", root)
-	}
-	return root
-}
+func convDataRoot(t *testing.T) string { return testDataRoot(t) }
 
 // convLoad runs a source's adapter and gathers what it emits and rejects.
 func convLoad(t *testing.T, src Source, dir string) ([]record.Conversation, []Rejected) {

@@ -11,7 +11,7 @@ import (
 // 2020-03-25 scrape is read; counselchat-data.csv (1,482 answers) and
 // counsel_chat_250-tokens_full.json are earlier, lower-cased/tokenised
 // copies of the same answers and would only add duplicates.
-var counselchatSource = convBind(Source{
+var counselchatSource = bind(Source{
 	Name:        "counselchat",
 	Title:       "CounselChat: questions answered by licensed therapists",
 	License:     "MIT",
@@ -36,7 +36,7 @@ var counselchatEdgeTopics = map[string]bool{
 	"grief-and-loss":    true,
 }
 
-func counselchatLoad(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error {
+func counselchatLoad(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error {
 	file := src.Files[0]
 	t, err := OpenTable(Path(dir, file), ',')
 	if err != nil {

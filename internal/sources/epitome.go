@@ -25,7 +25,7 @@ import (
 // once (61 extra rows, 19 of which disagree with the first row on some
 // level): a pair is kept at its first row and later rows are rejected as
 // duplicate_pair.
-var epitomeSource = convBind(Source{
+var epitomeSource = bind(Source{
 	Name:          "epitome",
 	Title:         "EPITOME: empathy in text-based mental health support (Reddit)",
 	License:       "unspecified: no LICENSE file; repo holds UW academic (non-commercial) and attribution-only licenses that do not name the data",
@@ -50,7 +50,7 @@ type epitomeLevel struct {
 	level string
 }
 
-func epitomeLoad(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error {
+func epitomeLoad(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error {
 	const erFile = "emotional-reactions-reddit.csv"
 	// The two other mechanisms are small (ids and a digit per row): read them
 	// first, keyed by pair and occurrence, then stream the texts from erFile.

@@ -27,7 +27,7 @@ import (
 // chain-of-thought record per split dialog whose reasoning is built only from
 // the dataset's own annotations: emotion, problem, situation and the
 // supporter turn's strategy.
-var esconvSource = convBind(Source{
+var esconvSource = bind(Source{
 	Name:          "esconv",
 	Title:         "ESConv: Emotional Support Conversation",
 	License:       "CC-BY-NC-4.0",
@@ -85,7 +85,7 @@ type esconvDialog struct {
 	} `json:"dialog"`
 }
 
-func esconvLoad(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error {
+func esconvLoad(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error {
 	for _, split := range []string{"train", "valid", "test"} {
 		file := filepath.Join(dir, "hf_split_"+split+".jsonl")
 		n := 0

@@ -73,15 +73,6 @@ func ReadEvalQuestions(name, dir string) ([]EvalQuestion, error) {
 	return nil, fmt.Errorf("ReadEvalQuestions: unknown source %q (fix: one of mentalchat16k_evalq, psych8k_counselling_bench)", name)
 }
 
-// labBind sets s.Load to load called with s itself, so an adapter can stamp
-// records with its own metadata without an initialization cycle.
-func labBind(s Source, load func(s Source, ctx context.Context, dir string, emit Emit, reject Reject) error) Source {
-	s.Load = func(ctx context.Context, dir string, emit Emit, reject Reject) error {
-		return load(s, ctx, dir, emit, reject)
-	}
-	return s
-}
-
 // labNoLoad is the Load of sources that emit no training records (scorer
 // and evaluation sets, read through their typed readers instead).
 func labNoLoad(context.Context, string, Emit, Reject) error { return nil }

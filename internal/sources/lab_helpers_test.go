@@ -20,17 +20,7 @@ var labSources = []Source{
 
 // labDataRoot is the folder holding the dataset folders: $PIXEL_DATA_ROOT,
 // else ../shared/data next to the repository.
-func labDataRoot(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		t.Fatalf("dataset root %s not found: set PIXEL_DATA_ROOT to the folder holding the dataset folders (e.g. /work/shared/data)", root)
-	}
-	return root
-}
+func labDataRoot(t *testing.T) string { return testDataRoot(t) }
 
 // labDataDir is one source's dataset folder.
 func labDataDir(t *testing.T, name string) string {

@@ -13,7 +13,7 @@ import (
 // stage-2 record whose reasoning is the explanation and whose reply is the
 // label. The expert-written explanations (human_evaluation/) are kept for
 // scorer validation and not read here.
-var mentalllamaImhiSource = labBind(Source{
+var mentalllamaImhiSource = bind(Source{
 	Name:          "mentalllama_imhi",
 	Title:         "IMHI: interpretable mental health instructions (MentalLLaMA), post + question -> label with explanation",
 	License:       "MIT",

@@ -10,7 +10,7 @@ import (
 // psychology, psychiatric nursing) with four (or two, true/false) options
 // and the answer. Evaluation only: Load emits stage-2 records, but Uses is
 // Eval, so the pipeline never trains on them.
-var mhExamMcSource = labBind(Source{
+var mhExamMcSource = bind(Source{
 	Name:          "mh_exam_mc",
 	Title:         "Mental-health exam multiple-choice questions with answers (MentalChat16K repository), evaluation only",
 	License:       "MIT (the repository is a qlora fork); the source of the items is undocumented",

@@ -20,7 +20,7 @@ import (
 // labels["counselchat_row"]), so they overlap the counselchat source; the
 // pipeline's near-duplicate step decides which copy stays. The PP_Dataset
 // rephrasing pairs are not read.
-var miBoostingWelivitaSource = convBind(Source{
+var miBoostingWelivitaSource = bind(Source{
 	Name:          "mi_boosting_welivita",
 	Title:         "MI-labelled CounselChat (Boosting Distress Support Dialogue Responses with MI Strategy)",
 	License:       "CC-BY-NC-SA-3.0",
@@ -49,7 +49,7 @@ type miBoostingWelivitaDialog struct {
 	badRole  string // first author value that is neither speaker nor listener, quoted
 }
 
-func miBoostingWelivitaLoad(ctx context.Context, src Source, dir string, emit Emit, reject Reject) error {
+func miBoostingWelivitaLoad(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error {
 	file := src.Files[0]
 	t, err := OpenTable(Path(dir, file), ',')
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // derived voice record: the assistant plays the smoker, the user is the
 // counsellor, and the system prompt is the participant's own pre-conversation
 // survey answers.
-var mibotSource = personaBind(Source{
+var mibotSource = bind(Source{
 	Name:       "mibot",
 	Title:      "MIBot: motivational interviewing conversations with ambivalent smokers",
 	License:    "CC BY-SA 4.0",

@@ -10,7 +10,7 @@ import (
 // vendored by SMART Filtering. Multiple-choice items for evaluation only:
 // Load emits stage-2 records (the answer key as the reasoning), but Uses
 // is Eval, so the pipeline never trains on them.
-var mmluPsychSource = labBind(Source{
+var mmluPsychSource = bind(Source{
 	Name:          "mmlu_psych",
 	Title:         "MMLU psychology and medicine subjects (multiple choice with answer key), evaluation only",
 	License:       "CC BY-NC 4.0 (SMART-Filtering/LICENSE-CC-BY-NC, the vendoring folder); MMLU itself is MIT (hendrycks/test)",

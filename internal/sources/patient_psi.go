@@ -18,7 +18,7 @@ import (
 // transcript is a conversation: it becomes one voice record in which the
 // assistant plays Abe. The cognitive models are exported through
 // PatientPsiProfiles so stage-4 builders can condition role-plays on them.
-var patientPsiSource = personaBind(Source{
+var patientPsiSource = bind(Source{
 	Name:    "patient_psi",
 	Title:   "Patient-Ψ: cognitive models of simulated CBT patients for therapist training",
 	License: "MIT",

@@ -6,7 +6,6 @@ package sources
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -14,16 +13,6 @@ import (
 
 	"pixel/internal/record"
 )
-
-// personaBind returns s with its Load bound to load, which receives s
-// itself: a Source's own initializer cannot name the Source (Go reports an
-// initialization cycle), yet records need its name, license and language.
-func personaBind(s Source, load func(src Source, ctx context.Context, dir string, emit Emit, reject Reject) error) Source {
-	s.Load = func(ctx context.Context, dir string, emit Emit, reject Reject) error {
-		return load(s, ctx, dir, emit, reject)
-	}
-	return s
-}
 
 // personaRolePlayStep is the provenance step of every role-swap record:
 // the assistant plays the client, the user is the therapist.

@@ -14,14 +14,9 @@ import (
 // or ../shared/data next to the project.
 func personaDataRoot(t *testing.T, name string) string {
 	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	dir := filepath.Join(root, name)
+	dir := filepath.Join(testDataRoot(t), name)
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("dataset folder %s is missing (%v); set PIXEL_DATA_ROOT to the folder holding the datasets, "+
-			"or run `pixel data fetch %s`", dir, err, name)
+		t.Fatalf("dataset folder %s is missing (%v); run `pixel data fetch %s`", dir, err, name)
 	}
 	return dir
 }

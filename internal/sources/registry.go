@@ -93,6 +93,16 @@ func All() []Source {
 	return out
 }
 
+// bind sets s.Load to load called with s itself, so an adapter can stamp
+// its records with its own metadata (s.Meta) without the initialization
+// cycle a Load referring to its own Source variable would create.
+func bind(s Source, load func(s Source, ctx context.Context, dir string, emit Emit, reject Reject) error) Source {
+	s.Load = func(ctx context.Context, dir string, emit Emit, reject Reject) error {
+		return load(s, ctx, dir, emit, reject)
+	}
+	return s
+}
+
 // Meta fills the metadata an adapter shares across its records.
 func (s Source) Meta(id, stage, persona string, labels map[string]string, msgs []record.Message) record.Conversation {
 	return record.Conversation{

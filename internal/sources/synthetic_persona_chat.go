@@ -15,7 +15,7 @@ import (
 // sentences. They train voice and persona consistency, not therapy: user 1
 // is the user, user 2 the assistant, and the system prompt gives user 2's
 // persona.
-var syntheticPersonaChatSource = personaBind(Source{
+var syntheticPersonaChatSource = bind(Source{
 	Name:    "synthetic_persona_chat",
 	Title:   "Synthetic-Persona-Chat: persona-grounded chit-chat generated with LLMs",
 	License: "CC BY 4.0",

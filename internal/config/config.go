@@ -119,8 +119,12 @@ type Train struct {
 	Replay float64 `yaml:"replay" json:"replay"`
 	// EarlyStoppingPatience stops a stage after this many evaluations
 	// without a lower validation loss, keeping the best; 0 = off.
-	EarlyStoppingPatience int  `yaml:"early_stopping_patience" json:"early_stopping_patience"`
-	EvalEvery             int  `yaml:"eval_every" json:"eval_every"` // steps between validations; 0 = once per epoch
+	EarlyStoppingPatience int `yaml:"early_stopping_patience" json:"early_stopping_patience"`
+	EvalEvery             int `yaml:"eval_every" json:"eval_every"` // steps between validations; 0 = once per epoch
+	// SaveEvery keeps a resumable Trainer checkpoint every so many steps, so
+	// a killed stage resumes mid-way with the same result; 0 = the stage
+	// restarts (with early stopping it saves at every validation anyway).
+	SaveEvery             int  `yaml:"save_every" json:"save_every"`
 	GradientCheckpointing bool `yaml:"gradient_checkpointing" json:"gradient_checkpointing"`
 }
 

@@ -127,6 +127,9 @@ func (c *Config) Validate() error {
 	if t.Replay < 0 || t.Replay > 1 {
 		bad("train.replay", t.Replay, "must be in [0, 1]: the share of earlier stages' conversations added to each stage (0 = off)")
 	}
+	if t.SaveEvery < 0 {
+		bad("train.save_every", t.SaveEvery, "must be >= 0 (0 = no mid-stage checkpoints)")
+	}
 	if t.EarlyStoppingPatience < 0 || t.EvalEvery < 0 {
 		bad("train.early_stopping_patience", t.EarlyStoppingPatience, "patience and train.eval_every must be >= 0 (0 = off / once per epoch)")
 	}

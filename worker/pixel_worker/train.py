@@ -45,6 +45,9 @@ def run(job: Job) -> dict:
         events.emit("data", stage=stage, split=split, **dict(st))
 
     model = load_base(cfg, run_dir, fmt)
+    # Seed again: building the tiny base (first job of a run only) draws from
+    # the RNG, and the LoRA init must not depend on whether that happened.
+    set_seed(seed)
     init = job.get("init_adapter")
     if init:
         model = load_adapter(model, init, trainable=True)
@@ -61,10 +64,14 @@ def run(job: Job) -> dict:
     device = device_for(cfg)
     eval_every = int(tr.get("eval_every") or 0) or max(1, per_epoch)
     patience = int(tr.get("early_stopping_patience") or 0) if val_rows else 0
+    save_every = eval_every if patience else int(tr.get("save_every") or 0)
+    # Trainer checkpoints live in <checkpoint>.partial/ until the stage is
+    # done, so a killed job re-run with the same spec resumes from the last one.
+    work = out.with_name(out.name + ".partial")
     scratch = out.with_name(out.name + f".tmp-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     args = TrainingArguments(
-        output_dir=str(scratch / "trainer"), per_device_train_batch_size=tr["batch_size"],
+        output_dir=str(work / "trainer"), per_device_train_batch_size=tr["batch_size"],
         per_device_eval_batch_size=tr["batch_size"], gradient_accumulation_steps=tr["grad_accum"],
         learning_rate=float(job.need("lr")), lr_scheduler_type=tr["scheduler"],
         warmup_steps=int(round(tr["warmup_ratio"] * total)), max_grad_norm=tr["max_grad_norm"],
@@ -72,7 +79,7 @@ def run(job: Job) -> dict:
         logging_steps=tr["log_every"], eval_strategy="steps" if val_rows else "no", eval_steps=eval_every,
         # Early stopping keeps the best adapter: the Trainer saves at every
         # validation and reloads the best one at the end.
-        save_strategy="steps" if patience else "no", save_steps=eval_every, save_total_limit=2 if patience else None,
+        save_strategy="steps" if save_every else "no", save_steps=save_every or None, save_total_limit=2 if patience else 1,
         load_best_model_at_end=bool(patience), metric_for_best_model="eval_loss", greater_is_better=False,
         gradient_checkpointing=bool(tr.get("gradient_checkpointing")), gradient_checkpointing_kwargs={"use_reentrant": False},
         report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
@@ -80,11 +87,15 @@ def run(job: Job) -> dict:
         bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
     )
     task = f"train {stage}"
-    history: list[dict] = []
+    emitted: list[dict] = []  # what the live events reported
+
+    crash_at = int(os.environ.get("PIXEL_CRASH_AT_STEP") or 0)  # crash-safety tests: die like `kill -9` here
 
     class Events(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
             events.progress(task, state.global_step, total)
+            if state.global_step == crash_at:
+                os._exit(137)
 
         def on_log(self, args, state, control, logs=None, **kw):
             logs = logs or {}
@@ -92,12 +103,12 @@ def run(job: Job) -> dict:
             if "loss" in logs:
                 row.update(split="train", loss=logs["loss"], lr=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"))
             elif "eval_loss" in logs:
-                if history and history[-1]["split"] == "val" and history[-1]["step"] == state.global_step:
+                if emitted and emitted[-1]["split"] == "val" and emitted[-1]["step"] == state.global_step:
                     return  # the closing evaluate() repeats the last scheduled one
                 row.update(split="val", loss=logs["eval_loss"])
             else:
                 return
-            history.append(row)
+            emitted.append(row)
             events.metric(f"{row['split']}_loss", row["loss"], stage=stage, step=row["step"], epoch=row["epoch"])
 
     events.log(f"stage {stage}: {len(train_rows)} train / {len(val_rows)} val conversations, {total} steps, {trainable} trainable parameters on {device}")
@@ -105,15 +116,18 @@ def run(job: Job) -> dict:
     callbacks = [Events()] + ([EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [])
     trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
                       data_collator=Collator(fmt.pad_id), callbacks=callbacks)
-    trainer.train()
+    resume = last_checkpoint(work / "trainer")
+    if resume:
+        events.log(f"stage {stage}: resuming from {resume.name} of an interrupted run")
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     final_val = trainer.evaluate()["eval_loss"] if val_rows else None
+    history = history_of(trainer.state.log_history)
 
     # Everything is written to a scratch folder and renamed into place, so a
     # crash never leaves a half-written checkpoint.
     model.save_pretrained(scratch / "adapter")
     if getattr(fmt, "path", None):
         shutil.copy(fmt.path, scratch / Path(fmt.path).name)
-    shutil.rmtree(scratch / "trainer", ignore_errors=True)
     steps = trainer.state.global_step
     metrics = {
         "stage": stage, "steps": steps, "planned_steps": total, "stopped_early": steps < total,
@@ -139,5 +153,30 @@ def run(job: Job) -> dict:
     if out.exists():
         shutil.rmtree(out)
     os.replace(scratch, out)
+    shutil.rmtree(work, ignore_errors=True)
     events.artifact("checkpoint", str(out), stage=stage)
     return {"stage": stage, "final_val_loss": final_val, "steps": steps}
+
+
+def last_checkpoint(folder: Path) -> Path | None:
+    """The newest complete Trainer checkpoint (its trainer_state.json is
+    written last), or None."""
+    done = [d for d in folder.glob("checkpoint-*") if (d / "trainer_state.json").is_file() and d.name.split("-")[-1].isdigit()]
+    return max(done, key=lambda d: int(d.name.split("-")[-1]), default=None)
+
+
+def history_of(log_history: list[dict]) -> list[dict]:
+    """Loss curves from the Trainer's log, which a resumed run restores."""
+    rows: list[dict] = []
+    for e in log_history:
+        row = {"step": e.get("step"), "epoch": round(e.get("epoch") or 0, 4)}
+        if "loss" in e:
+            row.update(split="train", loss=e["loss"], lr=e.get("learning_rate"), grad_norm=e.get("grad_norm"))
+        elif "eval_loss" in e:
+            if rows and rows[-1]["split"] == "val" and rows[-1]["step"] == row["step"]:
+                continue  # the closing evaluate() repeats the last scheduled one
+            row.update(split="val", loss=e["eval_loss"])
+        else:
+            continue
+        rows.append(row)
+    return rows

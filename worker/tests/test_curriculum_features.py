@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_jobs import run_job, specs, stage1, train_fields  # noqa: F401 (fixtures)
+from test_jobs import run_job, train_fields
+
+# Each test uses its own run folder (and so builds its own tiny base), so
+# test_jobs can check that the first job of a run reports building the base.
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,7 @@ def test_early_stopping_keeps_the_best_adapter(tiny_run, specs_dir, tmp_path):
     # steps: training must stop early and keep the adapter of the best step.
     config = config_with(tiny_run, tmp_path, train__early_stopping_patience=2, train__eval_every=1)
     fields = train_fields(tiny_run, "foundation", 7, 3.0)
-    fields.update(config=config, max_steps=30, output_dir=str(tmp_path / "ck"))
+    fields.update(config=config, run_dir=str(tmp_path), max_steps=30, output_dir=str(tmp_path / "ck"))
     run_job("train", specs_dir, **fields)
     m = json.loads((tmp_path / "ck" / "metrics.json").read_text())
     vals = [h["loss"] for h in m["history"] if h["split"] == "val"]
@@ -40,7 +43,7 @@ def test_early_stopping_keeps_the_best_adapter(tiny_run, specs_dir, tmp_path):
     assert m["best_val_loss"] == pytest.approx(min(vals))
     # The saved adapter is the best one: its validation loss is the best, not the last.
     out = tmp_path / "loss.json"
-    run_job("loss", specs_dir, config=config, run_dir=str(tiny_run["run_dir"]), adapter=str(tmp_path / "ck" / "adapter"),
+    run_job("loss", specs_dir, config=config, run_dir=str(tmp_path), adapter=str(tmp_path / "ck" / "adapter"),
             files={"val": str(tiny_run["val"])}, output_file=str(out))
     assert json.loads(out.read_text())["val"]["loss"] == pytest.approx(min(vals), rel=1e-3)
     assert vals[-1] > min(vals)
@@ -52,27 +55,72 @@ def test_dora_adapter(tiny_run, specs_dir, tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     fields = train_fields(tiny_run, "foundation", 8, 1e-2)
-    fields.update(config=str(config), output_dir=str(tmp_path / "ck"))
+    fields.update(config=str(config), run_dir=str(tmp_path), output_dir=str(tmp_path / "ck"))
     run_job("train", specs_dir, **fields)
     assert json.loads((tmp_path / "ck" / "adapter" / "adapter_config.json").read_text())["use_dora"] is True
 
 
-def test_merge_matches_base_plus_adapter(stage1, tiny_run, specs_dir, tmp_path):
+def test_merge_matches_base_plus_adapter(tiny_run, specs_dir, tmp_path):
     import torch
     from transformers import AutoModelForCausalLM
 
     from pixel_worker.model import chat_format, load_adapter, load_base
 
+    ck = tmp_path / "ck"
+    run_job("train", specs_dir, **dict(train_fields(tiny_run, "foundation", 1, 1e-2), run_dir=str(tmp_path), output_dir=str(ck)))
     out = tmp_path / "merged"
-    run_job("merge", specs_dir, config=str(tiny_run["config"]), run_dir=str(tiny_run["run_dir"]),
-            checkpoint=str(stage1["out"]), output_dir=str(out), dtype="float32")
+    run_job("merge", specs_dir, config=str(tiny_run["config"]), run_dir=str(tmp_path),
+            checkpoint=str(ck), output_dir=str(out), dtype="float32")
     assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()
-    assert json.loads((out / "pixel_model.json").read_text())["merged_from"] == str(stage1["out"])
+    assert json.loads((out / "pixel_model.json").read_text())["merged_from"] == str(ck)
     assert list(out.glob("mistral_instruct_tokenizer_*")), "the tokenizer travels with the merged model"
     cfg = tiny_run["cfg"]
-    fmt = chat_format(cfg, str(tiny_run["run_dir"]))
-    ref = load_adapter(load_base(cfg, str(tiny_run["run_dir"]), fmt), str(stage1["out"] / "adapter"), trainable=False).eval()
+    fmt = chat_format(cfg, str(tmp_path))
+    ref = load_adapter(load_base(cfg, str(tmp_path), fmt), str(ck / "adapter"), trainable=False).eval()
     merged = AutoModelForCausalLM.from_pretrained(out).eval()
     ids = torch.tensor([fmt.encode_prompt([{"role": "user", "content": "I feel tired all the time."}])])
     with torch.no_grad():
         assert torch.allclose(ref(input_ids=ids).logits, merged(input_ids=ids).logits, atol=1e-4)
+
+
+def test_killed_stage_resumes_to_the_same_weights(tiny_run, specs_dir, tmp_path):
+    """A stage killed mid-way (like kill -9, after its step-4 checkpoint) and
+    re-run with the same spec ends with the weights of an uninterrupted run."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, worker_env, write_spec
+    from safetensors.torch import load_file
+
+    config = config_with(tiny_run, tmp_path, train__save_every=2)
+    base = train_fields(tiny_run, "foundation", 6, 1e-2)
+    base.update(config=config, run_dir=str(tmp_path), max_steps=8)
+    whole = dict(base, output_dir=str(tmp_path / "whole"))
+    run_job("train", specs_dir, **whole)
+
+    killed = dict(base, output_dir=str(tmp_path / "killed"))
+    spec = write_spec(tmp_path / "killed.json", job="train", **killed)
+    env = dict(worker_env(), PIXEL_CRASH_AT_STEP="5")
+    proc = subprocess.run([sys.executable, "-m", "pixel_worker", "train", "--spec", str(spec)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 137, proc.stderr[-2000:]
+    assert not (tmp_path / "killed").exists(), "a killed stage must not leave a checkpoint folder"
+    assert (tmp_path / "killed.partial" / "trainer" / "checkpoint-4" / "trainer_state.json").is_file()
+
+    evs, _ = run_job("train", specs_dir, **killed)
+    assert any("resuming from checkpoint-4" in e.get("message", "") for e in evs)
+    assert not (tmp_path / "killed.partial").exists()
+    a = load_file(str(tmp_path / "whole" / "adapter" / "adapter_model.safetensors"))
+    b = load_file(str(tmp_path / "killed" / "adapter" / "adapter_model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch_allclose(a[k], b[k]), k
+    steps = [h["step"] for h in json.loads((tmp_path / "killed" / "metrics.json").read_text())["history"] if h["split"] == "train"]
+    assert steps == list(range(1, 9)), "the resumed run's loss history covers every step once"
+
+
+def torch_allclose(x, y) -> bool:
+    import torch
+
+    return torch.allclose(x, y, atol=1e-6, rtol=1e-5)

@@ -31,15 +31,14 @@ type Options struct {
 
 // Result is what a build produced.
 type Result struct {
-	Sources []*SourceStats               `json:"sources"`
-	Dedup   map[string]int               `json:"dedup"`  // exact / near duplicates removed
-	Splits  map[string]map[string]int    `json:"splits"` // stage -> split -> conversations written
-	Mixing  []StageMix                   `json:"mixing"`
-	Funnel  map[string]map[string]int    `json:"funnel"` // source -> read/valid/scrubbed/unique/selected
-	Tokens  map[string]map[string]int64  `json:"tokens"` // stage -> split -> tokens written
-	License []LicenseRow                 `json:"licenses"`
-	Counter string                       `json:"token_counter"`
-	Extra   map[string]map[string]string `json:"-"`
+	Sources []*SourceStats              `json:"sources"`
+	Dedup   map[string]int              `json:"dedup"`  // exact / near duplicates removed
+	Splits  map[string]map[string]int   `json:"splits"` // stage -> split -> conversations written
+	Mixing  []StageMix                  `json:"mixing"`
+	Funnel  map[string]map[string]int   `json:"funnel"` // source -> read/valid/scrubbed/unique/selected
+	Tokens  map[string]map[string]int64 `json:"tokens"` // stage -> split -> tokens written
+	License []LicenseRow                `json:"licenses"`
+	Counter string                      `json:"token_counter"`
 }
 
 // meta is what the global steps keep per record: no text.
@@ -113,7 +112,7 @@ func Build(ctx context.Context, opt Options, outDir string) (*Result, error) {
 			resolver.Add(c.ID, prio[c.Source].Priority, dedup.Normalize(*c))
 		}
 		metas = append(metas, meta{id: c.ID, source: c.Source, stage: c.Stage, group: g, sourceSplit: c.Labels["split"],
-			weight: prio[c.Source].Weight, tokens: len(contentBytes(c)) / 4})
+			weight: prio[c.Source].Weight, tokens: contentLen(c) / 4})
 		return nil
 	})
 	if err != nil {
@@ -244,10 +243,12 @@ func splitOf(group, sourceSplit string, seed uint64, val, test float64) string {
 	return "train"
 }
 
-func contentBytes(c *record.Conversation) []byte {
-	var n []byte
+// contentLen is the bytes of text in a conversation: bytes / 4 is the token
+// estimate of data.mixing.counter: chars.
+func contentLen(c *record.Conversation) int {
+	n := 0
 	for _, m := range c.Messages {
-		n = append(n, m.Content...)
+		n += len(m.Content)
 	}
 	return n
 }

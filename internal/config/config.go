@@ -5,14 +5,23 @@ package config
 // Config is the whole run configuration. Every YAML file in configs/ mirrors
 // it key for key; unknown keys are errors.
 type Config struct {
-	Run    Run     `yaml:"run" json:"run"`
-	Data   Data    `yaml:"data" json:"data"`
-	Model  Model   `yaml:"model" json:"model"`
-	LoRA   LoRA    `yaml:"lora" json:"lora"`
-	Train  Train   `yaml:"train" json:"train"`
-	Stages []Stage `yaml:"stages" json:"stages"`
-	Eval   Eval    `yaml:"eval" json:"eval"`
-	Worker Worker  `yaml:"worker" json:"worker"`
+	Run      Run      `yaml:"run" json:"run"`
+	Data     Data     `yaml:"data" json:"data"`
+	Model    Model    `yaml:"model" json:"model"`
+	LoRA     LoRA     `yaml:"lora" json:"lora"`
+	Train    Train    `yaml:"train" json:"train"`
+	Stages   []Stage  `yaml:"stages" json:"stages"`
+	Eval     Eval     `yaml:"eval" json:"eval"`
+	Tracking Tracking `yaml:"tracking" json:"tracking"`
+	Worker   Worker   `yaml:"worker" json:"worker"`
+}
+
+// Tracking sends training metrics to experiment trackers.
+type Tracking struct {
+	TensorBoard bool `yaml:"tensorboard" json:"tensorboard"` // event files in <run>/tensorboard/<stage>
+	MLflow      bool `yaml:"mlflow" json:"mlflow"`
+	// MLflowURI is the tracking server; empty: a local store in <run>/mlruns.
+	MLflowURI string `yaml:"mlflow_uri" json:"mlflow_uri"`
 }
 
 // Run names a run and says where its folder goes.

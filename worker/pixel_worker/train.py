@@ -82,7 +82,8 @@ def run(job: Job) -> dict:
         save_strategy="steps" if save_every else "no", save_steps=save_every or None, save_total_limit=2 if patience else 1,
         load_best_model_at_end=bool(patience), metric_for_best_model="eval_loss", greater_is_better=False,
         gradient_checkpointing=bool(tr.get("gradient_checkpointing")), gradient_checkpointing_kwargs={"use_reentrant": False},
-        report_to="none", seed=seed, data_seed=seed, disable_tqdm=True,
+        report_to=trackers(cfg, run_dir, stage),
+        run_name=f"{Path(run_dir).name}-{stage}", seed=seed, data_seed=seed, disable_tqdm=True,
         use_cpu=device.type == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
         bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
     )
@@ -120,6 +121,10 @@ def run(job: Job) -> dict:
     if resume:
         events.log(f"stage {stage}: resuming from {resume.name} of an interrupted run")
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    # The MLflow run ends with training; the closing evaluation would open a second one.
+    from transformers.integrations import MLflowCallback
+
+    trainer.remove_callback(MLflowCallback)
     final_val = trainer.evaluate()["eval_loss"] if val_rows else None
     history = history_of(trainer.state.log_history)
 
@@ -180,3 +185,23 @@ def history_of(log_history: list[dict]) -> list[dict]:
             continue
         rows.append(row)
     return rows
+
+
+def trackers(cfg: dict, run_dir: str, stage: str) -> list[str]:
+    """The Trainer's reporting integrations from the tracking section (they
+    read their settings from the environment)."""
+    t = cfg.get("tracking") or {}
+    out = []
+    if t.get("tensorboard"):
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(run_dir) / "tensorboard" / stage)
+        out.append("tensorboard")
+    if t.get("mlflow"):
+        uri = t.get("mlflow_uri") or (Path(run_dir).resolve() / "mlruns").as_uri()
+        os.environ.setdefault("MLFLOW_TRACKING_URI", uri)
+        if uri.startswith("file:"):
+            # The local default: MLflow's file store (kept up by MLflow, though it
+            # recommends a database for new features; set mlflow_uri for one).
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        os.environ.setdefault("MLFLOW_EXPERIMENT_NAME", "pixel-" + cfg["run"]["name"])
+        out.append("mlflow")
+    return out or ["none"]

@@ -124,3 +124,24 @@ def torch_allclose(x, y) -> bool:
     import torch
 
     return torch.allclose(x, y, atol=1e-6, rtol=1e-5)
+
+
+def test_tracking_tensorboard_and_mlflow(tiny_run, specs_dir, tmp_path):
+    """Training metrics reach TensorBoard event files and a local MLflow store."""
+    cfg = json.loads(json.dumps(tiny_run["cfg"]))
+    cfg["tracking"] = {"tensorboard": True, "mlflow": True, "mlflow_uri": ""}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    fields = train_fields(tiny_run, "foundation", 1, 1e-2)
+    fields.update(config=str(config), run_dir=str(tmp_path), output_dir=str(tmp_path / "ck"))
+    run_job("train", specs_dir, **fields)
+    assert list((tmp_path / "tensorboard" / "foundation").rglob("events.out.tfevents.*")), "no TensorBoard events"
+    import os
+
+    import mlflow
+
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    runs = mlflow.search_runs(experiment_names=["pixel-" + cfg["run"]["name"]], output_format="list")
+    assert len(runs) == 1 and runs[0].info.run_name == f"{tmp_path.name}-foundation"
+    assert "loss" in runs[0].data.metrics or "train_loss" in runs[0].data.metrics

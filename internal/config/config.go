@@ -135,6 +135,9 @@ type Train struct {
 	// restarts (with early stopping it saves at every validation anyway).
 	SaveEvery             int  `yaml:"save_every" json:"save_every"`
 	GradientCheckpointing bool `yaml:"gradient_checkpointing" json:"gradient_checkpointing"`
+	// Packing fills each training row with several conversations, each
+	// attending only to itself (position ids restart per conversation).
+	Packing bool `yaml:"packing" json:"packing"`
 }
 
 // Stage is one curriculum stage; zero-valued overrides inherit from Train.

@@ -25,13 +25,50 @@ def encode_file(path: str, fmt: ChatFormat, max_len: int) -> tuple[list[dict[str
     return rows, stats
 
 
+def pack(rows: list[dict[str, list[int]]], max_len: int) -> list[dict[str, list[int]]]:
+    """Packs short conversations into rows of at most max_len tokens (first
+    fit, longest first, so the result depends only on the rows). Each row
+    carries position_ids that restart at 0 for every conversation: with no
+    attention mask, transformers turns them into a block-diagonal mask, so no
+    conversation attends to another. A conversation's first token is its BOS,
+    whose label is -100, so none is trained to predict the next one's start."""
+    order = sorted(range(len(rows)), key=lambda i: (-len(rows[i]["input_ids"]), i))
+    bins: list[list[int]] = []
+    room: list[int] = []
+    for i in order:
+        n = len(rows[i]["input_ids"])
+        for b, free in enumerate(room):
+            if n <= free:
+                bins[b].append(i)
+                room[b] -= n
+                break
+        else:
+            bins.append([i])
+            room.append(max_len - n)
+    packed = []
+    for members in bins:
+        row = {"input_ids": [], "labels": [], "position_ids": []}
+        for i in sorted(members):
+            row["input_ids"] += rows[i]["input_ids"]
+            row["labels"] += rows[i]["labels"]
+            row["position_ids"] += list(range(len(rows[i]["input_ids"])))
+        packed.append(row)
+    return packed
+
+
 class Collator:
-    """Right-pads a batch; padding is masked out of attention and loss."""
+    """Right-pads a batch; padding is masked out of attention and loss.
+
+    Packed rows (with position_ids) get no attention mask: their padding
+    becomes one more segment of its own, with its own positions and no labels.
+    """
 
     def __init__(self, pad_id: int) -> None:
         self.pad_id = pad_id
 
     def __call__(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        if "position_ids" in batch[0]:
+            return self.packed(batch)
         n = max(len(b["input_ids"]) for b in batch)
         ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
         labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
@@ -42,3 +79,16 @@ class Collator:
             labels[i, :k] = torch.tensor(b["labels"])
             mask[i, :k] = 1
         return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+    def packed(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        n = max(len(b["input_ids"]) for b in batch)
+        ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
+        pos = torch.zeros((len(batch), n), dtype=torch.long)
+        for i, b in enumerate(batch):
+            k = len(b["input_ids"])
+            ids[i, :k] = torch.tensor(b["input_ids"])
+            labels[i, :k] = torch.tensor(b["labels"])
+            pos[i, :k] = torch.tensor(b["position_ids"])
+            pos[i, k:] = torch.arange(n - k)
+        return {"input_ids": ids, "labels": labels, "position_ids": pos}

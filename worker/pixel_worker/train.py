@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import __version__, events
-from .dataset import Collator, encode_file
+from .dataset import Collator, encode_file, pack
 from .errors import WorkerError
 from .model import chat_format, device_for, load_adapter, load_base, setup_threads
 from .spec import Job
@@ -41,6 +41,11 @@ def run(job: Job) -> dict:
         val_stats["sampled"] = cap
     if not train_rows:
         raise WorkerError(f"stage {stage}: no training conversation fits train.max_seq_len={tr['max_seq_len']}", "raise train.max_seq_len")
+    if tr.get("packing"):
+        before = len(train_rows)
+        train_rows = pack(train_rows, tr["max_seq_len"])
+        train_stats["packed_rows"] = len(train_rows)
+        events.log(f"stage {stage}: packed {before} conversations into {len(train_rows)} rows of <= {tr['max_seq_len']} tokens")
     for split, st in (("train", train_stats), ("val", val_stats)):
         events.emit("data", stage=stage, split=split, **dict(st))
 

@@ -145,3 +145,13 @@ def test_tracking_tensorboard_and_mlflow(tiny_run, specs_dir, tmp_path):
     runs = mlflow.search_runs(experiment_names=["pixel-" + cfg["run"]["name"]], output_format="list")
     assert len(runs) == 1 and runs[0].info.run_name == f"{tmp_path.name}-foundation"
     assert "loss" in runs[0].data.metrics or "train_loss" in runs[0].data.metrics
+
+
+def test_train_with_packing(tiny_run, specs_dir, tmp_path):
+    config = config_with(tiny_run, tmp_path, train__packing=True)
+    fields = train_fields(tiny_run, "foundation", 9, 1e-2)
+    fields.update(config=config, run_dir=str(tmp_path), output_dir=str(tmp_path / "ck"))
+    evs, _ = run_job("train", specs_dir, **fields)
+    assert any("packed" in e.get("message", "") for e in evs)
+    m = json.loads((tmp_path / "ck" / "metrics.json").read_text())
+    assert 0 < m["data"]["train"]["packed_rows"] < m["data"]["train"]["whole"]

@@ -228,7 +228,9 @@ func TestRunKilledResumes(t *testing.T) {
 	root := projectRoot(t)
 	bin := buildPixel(t)
 	out := t.TempDir()
-	cmd := exec.Command(bin, "run", "--config", "configs/smoke.yaml", "--set", "run.out_dir="+out)
+	// Killed while training (`pixel train`), finished by `pixel run --resume`,
+	// which also adds the evaluation.
+	cmd := exec.Command(bin, "train", "--config", "configs/smoke.yaml", "--set", "run.out_dir="+out)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so the kill reaches the worker too
@@ -273,7 +275,7 @@ func TestRunKilledResumes(t *testing.T) {
 			t.Errorf("%s was retrained on resume", ck)
 		}
 	}
-	for _, f := range []string{"checkpoints/4-voice/checkpoint.json", "eval/4-voice/samples.jsonl", "report.html"} {
+	for _, f := range []string{"checkpoints/4-voice/checkpoint.json", "eval/0-base/loss.json", "eval/4-voice/samples.jsonl", "report.html"} {
 		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
 			t.Errorf("resumed run lacks %s", f)
 		}

@@ -27,7 +27,7 @@ func Execute() int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), dataCmd(), chatCmd(), exportCmd(), configCmd(), versionCmd())
+	root.AddCommand(runCmd(), trainCmd(), dataCmd(), chatCmd(), exportCmd(), configCmd(), versionCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "pixel:", err)
 		return 1
@@ -36,17 +36,28 @@ func Execute() int {
 }
 
 func runCmd() *cobra.Command {
+	return pipelineCmd("run", "Build stage shards, train the four stages, evaluate every checkpoint, and write the report", false)
+}
+
+func trainCmd() *cobra.Command {
+	return pipelineCmd("train", "Build stage shards and train the four stages (no evaluation); --resume finishes a killed run", true)
+}
+
+// pipelineCmd is `pixel run` and `pixel train`: the same pipeline, with or
+// without the evaluation of every checkpoint.
+func pipelineCmd(name, short string, trainOnly bool) *cobra.Command {
 	var cfgPath, resume string
 	var sets []string
 	cmd := &cobra.Command{
-		Use:   "run",
-		Short: "Build stage shards, train the four stages, evaluate every checkpoint, and write the report",
-		Example: "  pixel run                                   # the embedded demo config\n" +
-			"  pixel run --config configs/demo.yaml --set train.max_steps=2\n" +
-			"  pixel run --resume runs/demo-20261125-084459   # finish a run that was killed",
+		Use:   name,
+		Short: short,
+		Example: "  pixel " + name + "                                   # the embedded demo config\n" +
+			"  pixel " + name + " --config configs/demo.yaml --set train.max_steps=2\n" +
+			"  pixel " + name + " --resume runs/demo-20261125-084459   # finish a run that was killed",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := runner.Run(cmd.Context(), runner.Options{ConfigPath: cfgPath, Sets: sets, Resume: resume, Out: cmd.OutOrStdout(), Progress: worker.NewProgress(os.Stderr)})
+			_, err := runner.Run(cmd.Context(), runner.Options{ConfigPath: cfgPath, Sets: sets, Resume: resume, TrainOnly: trainOnly,
+				Out: cmd.OutOrStdout(), Progress: worker.NewProgress(os.Stderr)})
 			return err
 		},
 	}

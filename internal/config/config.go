@@ -123,6 +123,9 @@ type Train struct {
 	MaxSteps    int     `yaml:"max_steps" json:"max_steps"` // > 0 caps the steps of each stage
 	LogEvery    int     `yaml:"log_every" json:"log_every"`
 	Threads     int     `yaml:"threads" json:"threads"` // CPU threads for torch; 0 = torch's default
+	// StageInit is how a stage starts from the previous one: "continue"
+	// training its adapter, or "merge" it into the base and train a new one.
+	StageInit string `yaml:"stage_init" json:"stage_init"`
 	// Replay adds earlier stages' training conversations to each later
 	// stage, as this share of the stage's own count, to limit forgetting.
 	Replay float64 `yaml:"replay" json:"replay"`

@@ -127,6 +127,9 @@ func (c *Config) Validate() error {
 	if t.Replay < 0 || t.Replay > 1 {
 		bad("train.replay", t.Replay, "must be in [0, 1]: the share of earlier stages' conversations added to each stage (0 = off)")
 	}
+	if t.StageInit != "continue" && t.StageInit != "merge" {
+		bad("train.stage_init", t.StageInit, "use continue (train the previous stage's adapter on) or merge (fold it into the base, start a new one)")
+	}
 	if t.SaveEvery < 0 {
 		bad("train.save_every", t.SaveEvery, "must be >= 0 (0 = no mid-stage checkpoints)")
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	// Resume is a run folder to finish: its resolved config is used, and
 	// shards, checkpoints and evaluations already complete are kept.
 	Resume string
+	// TrainOnly stops after the curriculum (pixel train): no evaluation.
+	TrainOnly bool
 }
 
 // Summary is what a finished run produced.
@@ -107,10 +109,14 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	for _, s := range stages {
 		say("      %d %-10s %3d steps  val loss %.4f  -> %s", s.Index, s.Name, s.Steps, s.FinalValLoss, s.Checkpoint)
 	}
-	say("[3/4] evaluating the base model and %d checkpoints", len(stages))
-	evals, err := eval.Run(ctx, cfg, lay, stages, l)
-	if err != nil {
-		return nil, err
+	var evals []eval.ModelEval
+	if opt.TrainOnly {
+		say("[3/4] evaluation skipped (pixel train); `pixel run --resume %s` adds it", runDir)
+	} else {
+		say("[3/4] evaluating the base model and %d checkpoints", len(stages))
+		if evals, err = eval.Run(ctx, cfg, lay, stages, l); err != nil {
+			return nil, err
+		}
 	}
 
 	say("[4/4] writing metrics and report")

@@ -144,11 +144,26 @@ def build_tiny(cfg: dict[str, Any], fmt: ChatFormat, path: Path) -> None:
 
 
 def load_adapter(model, adapter: str | None, trainable: bool):
-    """Wrap the base in a saved PEFT adapter (or return it unchanged)."""
+    """Wrap the base in a saved PEFT adapter (or return it unchanged). When
+    the adapter's stage began by merging earlier stages' adapters into the
+    base (train.stage_init: merge), those are merged first, in order."""
     if not adapter:
         return model
     from peft import PeftModel
 
     if not (Path(adapter) / "adapter_config.json").is_file():
         raise WorkerError(f"adapter {adapter} has no adapter_config.json", "point at a stage checkpoint's adapter/ folder")
+    for earlier in merged_chain(adapter):
+        model = PeftModel.from_pretrained(model, earlier).merge_and_unload()
     return PeftModel.from_pretrained(model, adapter, is_trainable=trainable)
+
+
+def merged_chain(adapter: str) -> list[str]:
+    """The adapters merged into the base before this one was trained, from
+    its checkpoint.json (empty for a stage that continued an adapter)."""
+    card = Path(adapter).parent / "checkpoint.json"
+    if not card.is_file():
+        return []
+    import json
+
+    return list(json.loads(card.read_text()).get("merged_adapters") or [])

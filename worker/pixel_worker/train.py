@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__, events
 from .dataset import Collator, encode_file, pack
 from .errors import WorkerError
-from .model import chat_format, device_for, load_adapter, load_base, setup_threads
+from .model import chat_format, device_for, load_adapter, load_base, merged_chain, setup_threads
 from .spec import Job
 
 
@@ -54,7 +54,12 @@ def run(job: Job) -> dict:
     # the RNG, and the LoRA init must not depend on whether that happened.
     set_seed(seed)
     init = job.get("init_adapter")
-    if init:
+    merged: list[str] = []
+    if init and tr.get("stage_init") == "merge":
+        # Fold the previous stages into the base, then train a fresh adapter.
+        merged = merged_chain(init) + [init]
+        model = load_adapter(model, init, trainable=False).merge_and_unload()
+    if init and not merged:
         model = load_adapter(model, init, trainable=True)
     else:
         lc = cfg["lora"]
@@ -151,7 +156,7 @@ def run(job: Job) -> dict:
         "format": "pixel-checkpoint/1", "stage": stage, "base_model": cfg["model"]["base"],
         "base_path": str(Path(run_dir) / "base_model") if cfg["model"]["base"] == "tiny-mistral" else cfg["model"]["base"],
         "tokenizer": Path(fmt.path).name if getattr(fmt, "path", None) else cfg["model"]["base"],
-        "chat_format": fmt.name, "init_adapter": init, "persona_prompting": "system prompt only",
+        "chat_format": fmt.name, "init_adapter": init, "merged_adapters": merged, "persona_prompting": "system prompt only",
         "hyperparameters": {"lr": float(job.need("lr")), "epochs": epochs, "steps": steps, "lora": cfg["lora"],
                             "early_stopping_patience": patience, "replayed_conversations": int(job.get("replayed") or 0),
                             **{k: tr[k] for k in ("batch_size", "grad_accum", "max_seq_len", "scheduler", "warmup_ratio", "max_grad_norm", "weight_decay")}},

@@ -155,3 +155,32 @@ def test_train_with_packing(tiny_run, specs_dir, tmp_path):
     assert any("packed" in e.get("message", "") for e in evs)
     m = json.loads((tmp_path / "ck" / "metrics.json").read_text())
     assert 0 < m["data"]["train"]["packed_rows"] < m["data"]["train"]["whole"]
+
+
+def test_merge_then_new_adapter(tiny_run, specs_dir, tmp_path):
+    """train.stage_init: merge folds the previous adapter into the base and
+    trains a new one; loading the new checkpoint applies that chain."""
+    import torch
+    from peft import PeftModel
+
+    from pixel_worker.model import chat_format, load_adapter, load_base
+
+    first = dict(train_fields(tiny_run, "foundation", 1, 5e-2), run_dir=str(tmp_path), output_dir=str(tmp_path / "a"))
+    run_job("train", specs_dir, **first)
+    config = config_with(tiny_run, tmp_path, train__stage_init="merge")
+    second = dict(train_fields(tiny_run, "expertise", 2, 5e-2, init_adapter=str(tmp_path / "a" / "adapter")),
+                  config=config, run_dir=str(tmp_path), output_dir=str(tmp_path / "b"))
+    run_job("train", specs_dir, **second)
+    card = json.loads((tmp_path / "b" / "checkpoint.json").read_text())
+    assert card["merged_adapters"] == [str(tmp_path / "a" / "adapter")]
+
+    cfg = tiny_run["cfg"]
+    fmt = chat_format(cfg, str(tmp_path))
+    ids = torch.tensor([fmt.encode_prompt([{"role": "user", "content": "Work has been overwhelming."}])])
+    with torch.no_grad():
+        got = load_adapter(load_base(cfg, str(tmp_path), fmt), str(tmp_path / "b" / "adapter"), False).eval()(input_ids=ids).logits
+        folded = PeftModel.from_pretrained(load_base(cfg, str(tmp_path), fmt), str(tmp_path / "a" / "adapter")).merge_and_unload()
+        want = PeftModel.from_pretrained(folded, str(tmp_path / "b" / "adapter")).eval()(input_ids=ids).logits
+        alone = PeftModel.from_pretrained(load_base(cfg, str(tmp_path), fmt), str(tmp_path / "b" / "adapter")).eval()(input_ids=ids).logits
+    assert torch.allclose(got, want, atol=1e-5)
+    assert not torch.allclose(got, alone, atol=1e-3), "the merged first stage must change the result"

@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -20,16 +19,7 @@ func convDataRoot(t *testing.T) string { return testDataRoot(t) }
 
 // convLoad runs a source's adapter and gathers what it emits and rejects.
 func convLoad(t *testing.T, src Source, dir string) ([]record.Conversation, []Rejected) {
-	t.Helper()
-	var recs []record.Conversation
-	var rejs []Rejected
-	err := src.Load(context.Background(), dir,
-		func(c record.Conversation) error { recs = append(recs, c); return nil },
-		func(r Rejected) error { rejs = append(rejs, r); return nil })
-	if err != nil {
-		t.Fatalf("%s: load %s: %v", src.Name, dir, err)
-	}
-	return recs, rejs
+	return loadAll(t, src, dir)
 }
 
 var convReasonRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

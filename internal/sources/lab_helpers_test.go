@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,16 +33,7 @@ func labDataDir(t *testing.T, name string) string {
 
 // labLoad runs a source's Load and collects what it emits and rejects.
 func labLoad(t *testing.T, s Source, dir string) ([]record.Conversation, []Rejected) {
-	t.Helper()
-	var recs []record.Conversation
-	var rejects []Rejected
-	err := s.Load(context.Background(), dir,
-		func(c record.Conversation) error { recs = append(recs, c); return nil },
-		func(r Rejected) error { rejects = append(rejects, r); return nil })
-	if err != nil {
-		t.Fatalf("%s: Load: %v", s.Name, err)
-	}
-	return recs, rejects
+	return loadAll(t, s, dir)
 }
 
 // labCheckRecords checks what every emitted record must satisfy: valid,

@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,16 +22,7 @@ func personaDataRoot(t *testing.T, name string) string {
 
 // personaLoad runs a source's loader and collects what it emits and rejects.
 func personaLoad(t *testing.T, src Source, dir string) ([]record.Conversation, []Rejected) {
-	t.Helper()
-	var recs []record.Conversation
-	var rejects []Rejected
-	err := src.Load(context.Background(), dir,
-		func(c record.Conversation) error { recs = append(recs, c); return nil },
-		func(r Rejected) error { rejects = append(rejects, r); return nil })
-	if err != nil {
-		t.Fatalf("%s: load %s: %v", src.Name, dir, err)
-	}
-	return recs, rejects
+	return loadAll(t, src, dir)
 }
 
 // personaCheck asserts what every adapter owes: valid records with unique

@@ -67,28 +67,18 @@ class Collator:
         self.pad_id = pad_id
 
     def __call__(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        if "position_ids" in batch[0]:
-            return self.packed(batch)
+        packed = "position_ids" in batch[0]
         n = max(len(b["input_ids"]) for b in batch)
         ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
         labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
-        mask = torch.zeros((len(batch), n), dtype=torch.long)
+        extra = torch.zeros((len(batch), n), dtype=torch.long)  # position ids (packed) or attention mask
         for i, b in enumerate(batch):
             k = len(b["input_ids"])
             ids[i, :k] = torch.tensor(b["input_ids"])
             labels[i, :k] = torch.tensor(b["labels"])
-            mask[i, :k] = 1
-        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
-
-    def packed(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        n = max(len(b["input_ids"]) for b in batch)
-        ids = torch.full((len(batch), n), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
-        pos = torch.zeros((len(batch), n), dtype=torch.long)
-        for i, b in enumerate(batch):
-            k = len(b["input_ids"])
-            ids[i, :k] = torch.tensor(b["input_ids"])
-            labels[i, :k] = torch.tensor(b["labels"])
-            pos[i, :k] = torch.tensor(b["position_ids"])
-            pos[i, k:] = torch.arange(n - k)
-        return {"input_ids": ids, "labels": labels, "position_ids": pos}
+            if packed:
+                extra[i, :k] = torch.tensor(b["position_ids"])
+                extra[i, k:] = torch.arange(n - k)
+            else:
+                extra[i, :k] = 1
+        return {"input_ids": ids, "labels": labels, ("position_ids" if packed else "attention_mask"): extra}

@@ -200,6 +200,21 @@ func TestRunWorkerFailure(t *testing.T) {
 	}
 }
 
+// TestTrainUnderTorchrun runs one stage with two training processes
+// (torchrun, data parallel on CPU): the run must read as one job.
+func TestTrainUnderTorchrun(t *testing.T) {
+	root := projectRoot(t)
+	bin := buildPixel(t)
+	stdout, stderr, err := runPixel(t, bin, root, "train", "--config", "configs/smoke.yaml", "--set", "run.out_dir="+t.TempDir(),
+		"--set", "worker.processes=2", "--set", "stages=[{name: foundation, share: 1}]")
+	if err != nil {
+		t.Fatalf("pixel train with two processes: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "1 foundation") || strings.Count(stderr, "stage foundation:") != 1 {
+		t.Errorf("want one foundation stage reported once:\n%s\n%s", stdout, stderr)
+	}
+}
+
 // TestRunBadConfig checks that configuration errors stop before any work.
 func TestRunBadConfig(t *testing.T) {
 	root := projectRoot(t)

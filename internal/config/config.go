@@ -138,6 +138,9 @@ type Train struct {
 	// restarts (with early stopping it saves at every validation anyway).
 	SaveEvery             int  `yaml:"save_every" json:"save_every"`
 	GradientCheckpointing bool `yaml:"gradient_checkpointing" json:"gradient_checkpointing"`
+	// FSDP shards the model across processes (worker.processes > 1), as the
+	// Trainer's fsdp option, e.g. "full_shard auto_wrap"; "" = off.
+	FSDP string `yaml:"fsdp" json:"fsdp"`
 	// Packing fills each training row with several conversations, each
 	// attending only to itself (position ids restart per conversation).
 	Packing bool `yaml:"packing" json:"packing"`
@@ -172,6 +175,9 @@ type Worker struct {
 	// Dir is the folder holding the pixel_worker package; empty: worker/ in
 	// the project folder.
 	Dir string `yaml:"dir" json:"dir"`
+	// Processes > 1 runs training under torchrun with that many processes
+	// (one per GPU): data parallel, or sharded with train.fsdp.
+	Processes int `yaml:"processes" json:"processes"`
 }
 
 // StageNames are the curriculum's stages, in order.

@@ -137,6 +137,12 @@ func (c *Config) Validate() error {
 		bad("train.early_stopping_patience", t.EarlyStoppingPatience, "patience and train.eval_every must be >= 0 (0 = off / once per epoch)")
 	}
 	errs = append(errs, c.validateStages()...)
+	if c.Worker.Processes < 0 {
+		bad("worker.processes", c.Worker.Processes, "must be >= 0 (0 or 1 = one process; more = torchrun)")
+	}
+	if c.Train.FSDP != "" && c.Worker.Processes < 2 {
+		bad("train.fsdp", c.Train.FSDP, "sharding needs worker.processes >= 2 (one per GPU)")
+	}
 	if c.Eval.Prompts == "" {
 		bad("eval.prompts", `""`, "set embedded:demo or a JSONL file of prompts")
 	}

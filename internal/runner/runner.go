@@ -84,7 +84,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	for i, s := range cfg.Stages {
 		stageNames[i] = s.Name
 	}
-	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress}
+	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress, TrainProcesses: cfg.Worker.Processes}
 	say("[1/4] building stage shards from %s", cfg.Data.Corpus)
 	data, err := shards.Load(lay.DataDir) // shards of a resumed run are kept: checkpoints name their hash
 	if err != nil {

@@ -55,6 +55,9 @@ type Launcher struct {
 	// Progress shows progress events (a bar on a terminal, lines elsewhere);
 	// nil shows nothing.
 	Progress *Progress
+	// TrainProcesses > 1 runs train jobs under torchrun with that many
+	// processes; only rank 0 reports events and writes the checkpoint.
+	TrainProcesses int
 }
 
 // Result is what a job reported.
@@ -102,7 +105,11 @@ func (l *Launcher) Run(ctx context.Context, job string, spec map[string]any, spe
 	if err := artifact.WriteJSON(specPath, full); err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, l.Python, "-m", "pixel_worker", job, "--spec", specPath)
+	args := []string{"-m", "pixel_worker", job, "--spec", specPath}
+	if job == "train" && l.TrainProcesses > 1 {
+		args = append([]string{"-m", "torch.distributed.run", "--standalone", "--nproc_per_node", fmt.Sprint(l.TrainProcesses)}, args...)
+	}
+	cmd := exec.CommandContext(ctx, l.Python, args...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+l.Dir, "PYTHONUNBUFFERED=1")
 	cmd.Env = append(cmd.Env, l.Env...)
 	stdout, err := cmd.StdoutPipe()

@@ -39,7 +39,12 @@ def jsonable(value: Any) -> Any:
 
 
 def emit(event: str, **fields: Any) -> None:
-    """Write one event: {"type": event, "time": unix seconds, **fields}."""
+    """Write one event: {"type": event, "time": unix seconds, **fields}.
+
+    Under torchrun only rank 0 reports (errors come from every rank), so the
+    Go side sees one job, not one per process."""
+    if os.environ.get("RANK", "0") != "0" and event != "error":
+        return
     line = json.dumps(jsonable({"type": event, "time": round(time.time(), 3), **fields}), ensure_ascii=False, allow_nan=False)
     (_out or sys.stdout).write(line + "\n")
     (_out or sys.stdout).flush()

@@ -95,6 +95,7 @@ def run(job: Job) -> dict:
         report_to=trackers(cfg, run_dir, stage),
         run_name=f"{Path(run_dir).name}-{stage}", seed=seed, data_seed=seed, disable_tqdm=True,
         use_cpu=device.type == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
+        fsdp=tr.get("fsdp") or "", fsdp_config={"transformer_layer_cls_to_wrap": ["MistralDecoderLayer"], "use_orig_params": True} if tr.get("fsdp") else None,
         bf16=cfg["model"]["dtype"] == "bfloat16" and device.type == "cuda",
     )
     task = f"train {stage}"
@@ -138,6 +139,8 @@ def run(job: Job) -> dict:
     final_val = trainer.evaluate()["eval_loss"] if val_rows else None
     history = history_of(trainer.state.log_history)
 
+    if not trainer.is_world_process_zero():
+        return {"stage": stage, "rank": int(os.environ.get("RANK", "0"))}  # rank 0 writes the checkpoint
     # Everything is written to a scratch folder and renamed into place, so a
     # crash never leaves a half-written checkpoint.
     model.save_pretrained(scratch / "adapter")

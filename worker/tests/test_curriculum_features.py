@@ -184,3 +184,23 @@ def test_merge_then_new_adapter(tiny_run, specs_dir, tmp_path):
         alone = PeftModel.from_pretrained(load_base(cfg, str(tmp_path), fmt), str(tmp_path / "b" / "adapter")).eval()(input_ids=ids).logits
     assert torch.allclose(got, want, atol=1e-5)
     assert not torch.allclose(got, alone, atol=1e-3), "the merged first stage must change the result"
+
+
+def test_train_under_torchrun(tiny_run, tmp_path):
+    """Two processes (data parallel on CPU, gloo): one event stream, one checkpoint."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT, parse_events, worker_env, write_spec
+
+    fields = dict(train_fields(tiny_run, "foundation", 1, 1e-2), run_dir=str(tmp_path), output_dir=str(tmp_path / "ck"), max_steps=3)
+    spec = write_spec(tmp_path / "spec.json", job="train", **fields)
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "pixel_worker", "train", "--spec", str(spec)], cwd=ROOT, env=worker_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    evs = parse_events(proc.stdout)
+    assert [e["type"] for e in evs].count("start") == 1 and [e["type"] for e in evs].count("done") == 1
+    assert (tmp_path / "ck" / "adapter" / "adapter_config.json").is_file()
+    assert json.loads((tmp_path / "ck" / "metrics.json").read_text())["steps"] == 3
+    assert not list(tmp_path.glob("ck.*")), "no scratch or partial folder is left"

@@ -234,10 +234,7 @@ func (w *writer) record(c *record.Conversation) error {
 	if err != nil {
 		return err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.w.Write(b)
-	return w.w.WriteByte('\n')
+	return w.line(b)
 }
 
 func (w *writer) json(v any) error {
@@ -245,6 +242,11 @@ func (w *writer) json(v any) error {
 	if err != nil {
 		return err
 	}
+	return w.line(b)
+}
+
+// line appends one JSONL line; safe from several goroutines.
+func (w *writer) line(b []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.w.Write(b)

@@ -120,7 +120,10 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	}
 
 	say("[4/4] writing metrics and report")
-	cfgHash, _ := artifact.HashFile(cfgPath)
+	cfgHash, err := artifact.HashFile(cfgPath)
+	if err != nil {
+		return nil, err
+	}
 	if err := artifact.WriteJSON(filepath.Join(runDir, "metrics.json"), map[string]any{
 		"run_id": filepath.Base(runDir), "config_hash": cfgHash, "code_version": artifact.CodeVersion(),
 		"created": time.Now().UTC().Format(time.RFC3339), "data": data, "stages": stages, "eval": evals,

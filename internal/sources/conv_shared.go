@@ -155,7 +155,7 @@ func convJSONArray(path string, fn func(line int, raw json.RawMessage) error, re
 		return fmt.Errorf("%w (fix: get the source with `pixel data fetch` or point data.root at the datasets)", err)
 	}
 	defer f.Close()
-	lines := &convLineReader{r: f}
+	lines := &lineCounter{r: f}
 	dec := json.NewDecoder(lines)
 	bad := func(err error) error {
 		var syn *json.SyntaxError
@@ -187,36 +187,4 @@ func convJSONArray(path string, fn func(line int, raw json.RawMessage) error, re
 		}
 	}
 	return nil
-}
-
-// convLineReader counts newlines as a decoder reads, so a byte offset can be
-// turned into a line number. Offsets must be asked for in increasing order;
-// newlines before the last one asked are forgotten, keeping memory bounded.
-type convLineReader struct {
-	r      io.Reader
-	read   int64   // bytes read so far
-	nl     []int64 // offsets of newlines not yet passed
-	before int     // newlines already passed
-}
-
-func (l *convLineReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			l.nl = append(l.nl, l.read+int64(i))
-		}
-	}
-	l.read += int64(n)
-	return n, err
-}
-
-// line is the 1-based line holding byte offset off.
-func (l *convLineReader) line(off int64) int {
-	i := 0
-	for i < len(l.nl) && l.nl[i] < off {
-		i++
-	}
-	l.before += i
-	l.nl = l.nl[i:]
-	return l.before + 1
 }

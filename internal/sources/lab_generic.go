@@ -178,7 +178,7 @@ func labEachJSONRecord(ctx context.Context, path string, fn func(line int, raw [
 		})
 	}
 	defer f.Close()
-	lc := &labLineCounter{r: br}
+	lc := &lineCounter{r: br}
 	dec := json.NewDecoder(lc)
 	if _, err := dec.Token(); err != nil {
 		return labReject(reject, path, 1, "bad_json", "%v", err)
@@ -203,11 +203,11 @@ func labEachJSONRecord(ctx context.Context, path string, fn func(line int, raw [
 
 // labJSONErrLine is the line a decoding error points at: the syntax
 // error's offset, else (unexpected end of file) the last line read.
-func labJSONErrLine(lc *labLineCounter, err error) int {
+func labJSONErrLine(lc *lineCounter, err error) int {
 	if se, ok := err.(*json.SyntaxError); ok {
 		return lc.line(se.Offset)
 	}
-	return lc.line(max(lc.off-1, 0))
+	return lc.line(max(lc.read-1, 0))
 }
 
 // labFirstByte peeks at the first byte that is not whitespace, after

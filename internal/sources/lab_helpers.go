@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"pixel/internal/record"
@@ -119,30 +118,6 @@ func labEachLine(ctx context.Context, path string, fn func(line int, raw []byte)
 
 // labBOM is the UTF-8 byte-order mark some editors write first.
 var labBOM = []byte{0xEF, 0xBB, 0xBF}
-
-// labLineCounter remembers where the newlines of a stream are, so a JSON
-// decoder's byte offset can be turned into a line number.
-type labLineCounter struct {
-	r   io.Reader
-	nl  []int64
-	off int64
-}
-
-func (c *labLineCounter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			c.nl = append(c.nl, c.off+int64(i))
-		}
-	}
-	c.off += int64(n)
-	return n, err
-}
-
-// line is the 1-based line holding byte offset off.
-func (c *labLineCounter) line(off int64) int {
-	return sort.Search(len(c.nl), func(i int) bool { return c.nl[i] >= off }) + 1
-}
 
 // labEachHeaderless calls fn for every row of a CSV file without a header
 // row, with the line the row starts on. Rows that do not parse go to reject.

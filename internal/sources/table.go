@@ -85,3 +85,36 @@ func (t *Table) Each(fn func(Row) error, reject Reject) error {
 
 // Path joins a source folder and a file, for messages.
 func Path(dir, file string) string { return filepath.Join(dir, file) }
+
+// lineCounter counts newlines as a decoder reads, so a decoder's byte offset
+// can be turned into a line number for error messages. Offsets must be asked
+// for in increasing order; newlines before the last one asked are forgotten,
+// keeping memory bounded on large files.
+type lineCounter struct {
+	r      io.Reader
+	read   int64   // bytes read so far
+	nl     []int64 // offsets of newlines not yet passed
+	before int     // newlines already passed
+}
+
+func (l *lineCounter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			l.nl = append(l.nl, l.read+int64(i))
+		}
+	}
+	l.read += int64(n)
+	return n, err
+}
+
+// line is the 1-based line holding byte offset off.
+func (l *lineCounter) line(off int64) int {
+	i := 0
+	for i < len(l.nl) && l.nl[i] < off {
+		i++
+	}
+	l.before += i
+	l.nl = l.nl[i:]
+	return l.before + 1
+}

@@ -7,3 +7,9 @@ import _ "embed"
 //
 //go:embed configs/demo.yaml
 var DemoConfig []byte
+
+// SafetySet is the labelled safety-in-crisis set built for the project
+// (docs/safety-labels.md); `scorers.safety_set: embedded` uses it.
+//
+//go:embed testdata/scorers/safety_crisis.jsonl
+var SafetySet []byte

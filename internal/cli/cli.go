@@ -27,7 +27,7 @@ func Execute() int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), trainCmd(), dataCmd(), chatCmd(), exportCmd(), configCmd(), versionCmd())
+	root.AddCommand(runCmd(), trainCmd(), dataCmd(), chatCmd(), exportCmd(), scorersCmd(), scoreCmd(), configCmd(), versionCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "pixel:", err)
 		return 1

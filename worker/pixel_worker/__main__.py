@@ -16,12 +16,13 @@ from .errors import WorkerError
 
 def _jobs() -> dict:
     # Imported lazily so that `--help` and errors in the spec are fast.
-    from . import chat, generate, loss, merge, tokens, train
+    from . import chat, generate, loss, merge, scorers, tokens, train
 
-    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run, "merge": merge.run, "chat": chat.run}
+    return {"train": train.run, "generate": generate.run, "loss": loss.run, "tokens": tokens.run, "merge": merge.run, "chat": chat.run,
+            "scorer_fit": scorers.fit, "scorer_predict": scorers.predict}
 
 
-JOB_NAMES = ("train", "generate", "loss", "tokens", "merge", "chat")
+JOB_NAMES = ("train", "generate", "loss", "tokens", "merge", "chat", "scorer_fit", "scorer_predict")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,10 @@ class Job:
         return self.fields[key]
 
 
+# Jobs that need no run config (the scorers are not tied to a run).
+CONFIG_FREE = ("scorer_fit", "scorer_predict")
+
+
 def load(path: str, job: str) -> Job:
     try:
         fields = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -38,6 +42,8 @@ def load(path: str, job: str) -> Job:
     if fields.get("job") != job:
         raise WorkerError(f"job spec {path} is for {fields.get('job')!r}, not {job!r}", f"run `python -m pixel_worker {fields.get('job')} --spec {path}`")
     cfg_path = fields.get("config")
+    if job in CONFIG_FREE and not cfg_path:
+        return Job(name=job, fields=fields, cfg={})
     if not cfg_path or not Path(cfg_path).is_file():
         raise WorkerError(f"job spec {path}: config {cfg_path!r} not found", "the run folder's config.yaml must exist; rerun `pixel run`")
     cfg = yaml.safe_load(Path(cfg_path).read_text(encoding="utf-8"))

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	pixel "pixel"
+	"pixel/internal/config"
+	"pixel/internal/scorers"
+	"pixel/internal/worker"
+)
+
+// scorerOptions resolves the scorers' settings from a config.
+func scorerOptions(cfg *config.Config, log io.Writer) (scorers.Options, error) {
+	sc := cfg.Scorers
+	o := scorers.Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
+		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, Log: log}
+	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
+		o.DataRoot = env
+	}
+	if o.Dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return o, fmt.Errorf("no user cache folder (fix: set scorers.dir): %v", err)
+		}
+		o.Dir = filepath.Join(cache, "pixel", "scorers")
+	}
+	if sc.SafetySet == "embedded" || sc.SafetySet == "" {
+		o.SafetySet, o.SafetySetName = pixel.SafetySet, "embedded safety_crisis.jsonl"
+	} else {
+		b, err := os.ReadFile(sc.SafetySet)
+		if err != nil {
+			return o, fmt.Errorf("scorers.safety_set: %v (fix: a JSONL in the format of docs/safety-labels.md, or `embedded`)", err)
+		}
+		o.SafetySet, o.SafetySetName = b, sc.SafetySet
+	}
+	python, dir, err := worker.Locate(cfg.Worker.Python, cfg.Worker.Dir)
+	if err != nil {
+		return o, err
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return o, err
+	}
+	logf, err := os.OpenFile(filepath.Join(o.Dir, "scorers.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return o, err
+	}
+	o.Launcher = &worker.Launcher{Python: python, Dir: dir, Log: logf, Progress: worker.NewProgress(os.Stderr)}
+	return o, nil
+}
+
+func scorersCmd() *cobra.Command {
+	var cfgPath string
+	var sets []string
+	cmd := &cobra.Command{Use: "scorers", Short: "Train and validate the scorers (empathy, MI coder, crisis, safety, delivery, persona) on public human labels"}
+	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "YAML config (default: the embedded configs/demo.yaml); its scorers: block")
+	cmd.PersistentFlags().StringArrayVar(&sets, "set", nil, "override a key, e.g. --set scorers.max_per_task=500")
+	run := func(cmd *cobra.Command, train bool) error {
+		cfg, err := config.Load(cfgPath, sets)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		o, err := scorerOptions(cfg, out)
+		if err != nil {
+			return err
+		}
+		var set scorers.Set
+		if train {
+			if set, err = scorers.Train(cmd.Context(), o); err != nil {
+				return err
+			}
+		} else if set, err = scorers.Latest(o.Dir); err != nil {
+			return err
+		}
+		v, err := scorers.Validate(cmd.Context(), o, set)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nvalidity table (held-out data only) of scorer set %s:\n\n", set.Dir)
+		v.Markdown(out)
+		fmt.Fprintf(out, "\nwritten: %s and validity.md beside it\n", set.ValidityPath())
+		if f := v.Failed(); len(f) > 0 {
+			fmt.Fprintf(out, "%d figure(s) miss their goal; every report shows them as FAIL beside the scorer's numbers\n", len(f))
+		}
+		return nil
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:     "train",
+		Short:   "Build the labelled data from data.root, fit every scorer (cached: same data and settings reuse the set), then validate it",
+		Example: "  pixel scorers train\n  pixel scorers train --set scorers.max_per_task=500 --set scorers.dir=/tmp/scorers",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return run(cmd, true) },
+	}, &cobra.Command{
+		Use:   "validate",
+		Short: "Measure the latest trained set on held-out human labels and the HolisticBias probes; write the validity table",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return run(cmd, false) },
+	})
+	return cmd
+}
+
+func scoreCmd() *cobra.Command {
+	var cfgPath, input, output, only string
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "Score responses with the trained scorers; every value comes with its scorer's held-out agreement",
+		Example: "  pixel score --input replies.jsonl --output scored.jsonl\n" +
+			"  pixel score --input replies.jsonl --output scored.jsonl --scorers empathy,crisis,safety\n" +
+			"  # each input line: {\"id\": \"r1\", \"context\": [{\"role\": \"user\", \"content\": \"...\"}], \"response\": \"...\"}",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			chosen, err := chooseScorers(only)
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(cfgPath, sets)
+			if err != nil {
+				return err
+			}
+			o, err := scorerOptions(cfg, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			set, err := scorers.Latest(o.Dir)
+			if err != nil {
+				return err
+			}
+			n, bad, err := scorers.ScoreFile(cmd.Context(), o, set, chosen, input, output)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "scored %d record(s) with %s -> %s\n", n, strings.Join(chosen, ", "), output)
+			if bad > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d record(s) not scored; reasons (no text) in %s.rejected.jsonl\n", bad, output)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "YAML config (default: the embedded configs/demo.yaml)")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key, e.g. --set scorers.dir=/tmp/scorers")
+	cmd.Flags().StringVarP(&input, "input", "i", "", "JSONL of {id, context (messages) or text, response[, persona]}")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "JSONL written with every chosen scorer's values")
+	cmd.Flags().StringVar(&only, "scorers", strings.Join(scorers.Names, ","), "comma-separated scorers to run")
+	_ = cmd.MarkFlagRequired("input")
+	_ = cmd.MarkFlagRequired("output")
+	return cmd
+}
+
+func chooseScorers(list string) ([]string, error) {
+	known := map[string]bool{}
+	for _, n := range scorers.Names {
+		known[n] = true
+	}
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !known[s] {
+			return nil, fmt.Errorf("--scorers: unknown scorer %q (fix: some of %s)", s, strings.Join(scorers.Names, ", "))
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--scorers: none chosen (fix: some of %s)", strings.Join(scorers.Names, ", "))
+	}
+	return out, nil
+}

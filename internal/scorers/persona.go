@@ -1,0 +1,54 @@
+package scorers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"pixel/internal/record"
+)
+
+// personaTask is the therapist-vs-client head: every turn of AnnoMI
+// (therapist / client), ESConv (supporter / seeker) and CounselChat
+// (counsellor answer / client question), labelled by who said it. Held out
+// by conversation.
+func personaTask(ctx context.Context, o Options) (*Task, error) {
+	t := &Task{Name: "persona", Scorer: "persona", Inputs: []string{"text"}, NGrams: true,
+		HeldoutData: "AnnoMI, ESConv, CounselChat: " + strconv.Itoa(o.HeldoutPercent) + "% of conversations held out"}
+	var all []Example
+	trs, err := readAnnoMI(o.DataRoot)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(trs))
+	for id := range trs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		h := heldoutByHash("annomi:"+id, o.HeldoutPercent)
+		for _, u := range trs[id] {
+			if (u.Speaker == "therapist" || u.Speaker == "client") && u.Text != "" {
+				all = append(all, Example{ID: fmt.Sprintf("annomi-%s-%04d", id, u.N), Texts: map[string]string{"text": u.Text},
+					Label: u.Speaker, Group: id, Heldout: h})
+			}
+		}
+	}
+	for _, name := range []string{"esconv", "counselchat"} {
+		if _, err := eachRecord(ctx, o.DataRoot, name, func(c record.Conversation) {
+			h := heldoutByHash(name+":"+c.ID, o.HeldoutPercent)
+			for i, m := range c.Messages {
+				label := map[string]string{"user": "client", "assistant": "therapist"}[m.Role]
+				if label != "" && m.Content != "" {
+					all = append(all, Example{ID: fmt.Sprintf("%s-%03d", c.ID, i), Texts: map[string]string{"text": m.Content},
+						Label: label, Group: c.ID, Heldout: h})
+				}
+			}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	t.split(all)
+	return t, nil
+}

@@ -1,0 +1,234 @@
+// Package scorers builds, validates and applies the metrics Pixel reports:
+// empathy (EPITOME), an MI coder (AnnoMI) with MITI summary scores, crisis
+// risk, a safety-in-crisis checklist, delivery and persona. Each neural
+// scorer is a logistic head on a frozen sentence encoder, fitted by the
+// worker on public human labels; this package builds the labelled data,
+// computes every agreement figure on held-out data only, checks each
+// scorer's demographic bias, and writes the validity table that every
+// number a scorer produces is reported with.
+package scorers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"pixel/internal/artifact"
+	"pixel/internal/delivery"
+	"pixel/internal/worker"
+)
+
+// Names are the scorers, in report order.
+var Names = []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"}
+
+// Options say where the data is, where the trained scorers go, and how big
+// the training sets are.
+type Options struct {
+	DataRoot       string // folder of public datasets (../shared/data)
+	Dir            string // cache folder of trained scorer sets
+	Encoder        string // sentence encoder (see worker/pixel_worker/scorers.py)
+	MaxPerTask     int    // cap of training examples per head; 0 = all
+	MaxHeldout     int    // cap of held-out examples per head; 0 = all
+	HeldoutPercent int    // share of groups held out where a dataset has no test split
+	C              float64
+	// BiasDescriptors is how many HolisticBias descriptors the bias check
+	// uses (evenly spaced over all axes).
+	BiasDescriptors int
+	SafetySet       []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName   string
+	Launcher        *worker.Launcher
+	Log             io.Writer // progress lines; nil = none
+}
+
+func (o Options) logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", a...)
+	}
+}
+
+// buildTasks reads every labelled dataset into the heads' tasks.
+func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
+	var tasks []*Task
+	emp, err := empathyTasks(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, emp...)
+	mi, held, err := miTasks(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, mi...)
+	cr, err := crisisTask(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, cr)
+	sf, err := safetyTasks(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, sf...)
+	pe, err := personaTask(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, pe)
+	for _, t := range tasks {
+		t.Train, t.Heldout = capEven(t.Train, o.MaxPerTask), capEven(t.Heldout, o.MaxHeldout)
+		if err := checkDisjoint(t); err != nil {
+			return nil, nil, err
+		}
+	}
+	return tasks, held, nil
+}
+
+// checkDisjoint fails when a group is on both sides of a task's split: the
+// held-out figures must come from data the head never saw.
+func checkDisjoint(t *Task) error {
+	train := map[string]bool{}
+	for _, e := range t.Train {
+		train[e.Group] = true
+	}
+	for _, e := range t.Heldout {
+		if train[e.Group] {
+			return fmt.Errorf("scorer task %s: group %q is in both the training and the held-out data (a bug in the split)", t.Name, e.Group)
+		}
+	}
+	return nil
+}
+
+// Set is one trained scorer set in the cache: <dir>/<key>/.
+type Set struct {
+	Dir string // the set's folder
+	Key string
+}
+
+func (s Set) heads() string         { return filepath.Join(s.Dir, "heads") }
+func (s Set) data() string          { return filepath.Join(s.Dir, "data") }
+func (s Set) reference() string     { return filepath.Join(s.Dir, "delivery_reference.json") }
+func (s Set) ValidityPath() string  { return filepath.Join(s.Dir, "validity.json") }
+func (s Set) complete() string      { return filepath.Join(s.Dir, "heads", ".complete") }
+func (s Set) dataFile(n string) string { return filepath.Join(s.data(), n) }
+
+// Train builds the labelled data, fits every head (skipped when the cache
+// already holds a set trained on identical data and settings) and the
+// delivery reference, and marks the set as the latest.
+func Train(ctx context.Context, o Options) (Set, error) {
+	tasks, _, err := buildTasks(ctx, o)
+	if err != nil {
+		return Set{}, err
+	}
+	key, err := setKey(o, tasks)
+	if err != nil {
+		return Set{}, err
+	}
+	set := Set{Dir: filepath.Join(o.Dir, key), Key: key}
+	if _, err := os.Stat(set.complete()); err == nil {
+		o.logf("scorers: %s already trained on the same data and settings; reusing it", set.Dir)
+		return set, markLatest(o.Dir, key)
+	}
+	var specs []map[string]any
+	for _, t := range tasks {
+		o.logf("scorers: %-16s %6d train, %5d held out", t.Name, len(t.Train), len(t.Heldout))
+		for side, exs := range map[string][]Example{"train": t.Train, "heldout": t.Heldout} {
+			if err := writeExamples(set.dataFile(t.Name+"."+side+".jsonl"), exs); err != nil {
+				return Set{}, err
+			}
+		}
+		specs = append(specs, map[string]any{"name": t.Name, "train": set.dataFile(t.Name + ".train.jsonl"),
+			"inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C})
+	}
+	if err := buildReference(ctx, o, set); err != nil {
+		return Set{}, err
+	}
+	if _, err := o.Launcher.Run(ctx, "scorer_fit", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(),
+		"out_dir": set.heads(), "tasks": specs}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		return Set{}, err
+	}
+	meta := map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
+		"heldout_percent": o.HeldoutPercent, "c": o.C, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
+	if err := artifact.WriteJSON(filepath.Join(set.Dir, "scorers.json"), meta); err != nil {
+		return Set{}, err
+	}
+	if err := artifact.WriteBytes(set.complete(), []byte(key+"\n")); err != nil {
+		return Set{}, err
+	}
+	return set, markLatest(o.Dir, key)
+}
+
+func (o Options) embedCache() string { return filepath.Join(o.Dir, "embeddings") }
+
+func taskNames(tasks []*Task) []string {
+	var out []string
+	for _, t := range tasks {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+// setKey hashes everything a trained set depends on: the examples, the
+// settings, and the heads' feature recipe.
+func setKey(o Options, tasks []*Task) (string, error) {
+	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "version": 1}
+	var parts []string
+	for _, t := range tasks {
+		b, err := json.Marshal([]any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout})
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, artifact.HashBytes(b))
+	}
+	h["tasks"] = parts
+	b, _ := json.Marshal(h)
+	return strings.TrimPrefix(artifact.HashBytes(b), "sha256:")[:16], nil
+}
+
+// buildReference writes the delivery scorer's human reference from the
+// non-held-out human counsellor replies.
+func buildReference(ctx context.Context, o Options, set Set) error {
+	replies, err := delivery.HumanReplies(ctx, o.DataRoot)
+	if err != nil {
+		return err
+	}
+	ref, _ := delivery.Split(replies, o.HeldoutPercent)
+	return delivery.BuildReference(delivery.Texts(ref)).Save(set.reference())
+}
+
+// markLatest records key as the set `pixel score` uses by default.
+func markLatest(dir, key string) error {
+	return artifact.WriteBytes(filepath.Join(dir, "latest"), []byte(key+"\n"))
+}
+
+// Latest is the most recently trained complete set in dir.
+func Latest(dir string) (Set, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "latest"))
+	if err != nil {
+		return Set{}, fmt.Errorf("no trained scorers in %s (fix: run `pixel scorers train`)", dir)
+	}
+	key := strings.TrimSpace(string(b))
+	set := Set{Dir: filepath.Join(dir, key), Key: key}
+	if _, err := os.Stat(set.complete()); err != nil {
+		return Set{}, fmt.Errorf("scorer set %s is incomplete (fix: rerun `pixel scorers train`)", set.Dir)
+	}
+	return set, nil
+}
+
+// heldoutTasks lists the heads with held-out files in a set, sorted.
+func heldoutTasks(set Set) ([]string, error) {
+	m, err := filepath.Glob(set.dataFile("*.heldout.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range m {
+		out = append(out, strings.TrimSuffix(filepath.Base(p), ".heldout.jsonl"))
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,289 @@
+package scorers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat"
+
+	"pixel/internal/artifact"
+	"pixel/internal/delivery"
+)
+
+// Goals: from the issue where it sets one (EPITOME paper, MI coder,
+// crisis, persona, bias), else the project's own, named in docs/scorers.md.
+var (
+	goalMITherapist = 0.70
+	goalMIClient    = 0.65
+	goalCrisisAUROC = 0.90
+	goalPersona     = 0.90
+	goalSafety      = 0.80 // accuracy per checklist item (project goal)
+	goalDeliveryKS  = 0.10 // KS of held-out human replies vs the reference (project goal)
+	goalBias        = 0.02
+)
+
+func g(v float64) *float64 { return &v }
+
+// Validate measures a trained set on its held-out data and on the bias
+// probes, writes validity.json and validity.md into the set, and returns
+// the table. The set's key must match the data rebuilt now, which proves
+// its heads were fitted on exactly the training side of this split.
+func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
+	tasks, held, err := buildTasks(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	key, err := setKey(o, tasks)
+	if err != nil {
+		return nil, err
+	}
+	if key != set.Key {
+		return nil, fmt.Errorf("scorer set %s was trained on other data or settings than these (key %s, now %s) (fix: run `pixel scorers train` with the same config)", set.Dir, set.Key, key)
+	}
+	pred := func(n string) string { return filepath.Join(set.Dir, "predictions", n) }
+	var specs []map[string]any
+	for _, t := range tasks {
+		specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile(t.Name + ".heldout.jsonl"), "output": pred(t.Name + ".heldout.jsonl")})
+	}
+	miti := mitiRows(held)
+	if err := writeExamples(set.dataFile("miti.jsonl"), miti); err != nil {
+		return nil, err
+	}
+	for _, h := range []string{miTherapist, miReflection, miQuestion} {
+		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("miti.jsonl"), "output": pred("miti." + h + ".jsonl")})
+	}
+	probes, binfo, err := biasProbes(o)
+	if err != nil {
+		return nil, err
+	}
+	for kind, exs := range probes {
+		if err := writeExamples(set.dataFile("bias."+kind+".jsonl"), exs); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range tasks {
+		kind := "pair"
+		if len(t.Inputs) == 1 {
+			kind = "text"
+		}
+		specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + kind + ".jsonl"), "output": pred("bias." + t.Name + ".jsonl")})
+	}
+	if _, err := o.Launcher.Run(ctx, "scorer_predict", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(), "heads_dir": set.heads(), "tasks": specs},
+		filepath.Join(set.Dir, "jobs", "scorer_predict_validate.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		return nil, err
+	}
+	v := &Validity{Set: set.Key, Encoder: o.Encoder, BiasMax: goalBias}
+	byName := map[string]*Task{}
+	for _, t := range tasks {
+		byName[t.Name] = t
+	}
+	load := func(t *Task) (gold, top []string, probs []Prediction, err error) {
+		ps, err := readPredictions(pred(t.Name + ".heldout.jsonl"))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, e := range t.Heldout {
+			p, ok := ps[e.ID]
+			if !ok {
+				return nil, nil, nil, fmt.Errorf("scorer %s: no prediction for held-out %s (fix: rerun `pixel scorers validate`)", t.Name, e.ID)
+			}
+			gold, top, probs = append(gold, e.Label), append(top, p.Top()), append(probs, p)
+		}
+		return gold, top, probs, nil
+	}
+	// empathy
+	combined, humanSum := map[string]float64{}, map[string]float64{}
+	for _, m := range empathyMechanisms {
+		t := byName[m.Task]
+		gold, top, probs, err := load(t)
+		if err != nil {
+			return nil, err
+		}
+		v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: m.Title + " (0-2)", Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
+			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper"}, MacroF1(gold, top), g(m.Goal)))
+		for j, p := range probs {
+			lv, _ := strconv.Atoi(gold[j])
+			combined[p.ID] += (p.Probs["1"] + 2*p.Probs["2"]) / 6
+			humanSum[p.ID] += float64(lv)
+		}
+	}
+	var cx, hx []float64
+	for id, c := range combined {
+		cx, hx = append(cx, c), append(hx, humanSum[id])
+	}
+	v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: "combined 0..1 vs human sum of levels", Heldout: byName["empathy_er"].HeldoutData,
+		N: len(cx), Metric: "Pearson r"}, stat.Correlation(cx, hx, nil), nil))
+	// MI coder
+	miMeasures := []struct {
+		task, title string
+		goal        *float64
+	}{
+		{miTherapist, "therapist behaviour (reflection/question/input/other)", g(goalMITherapist)},
+		{miClient, "client talk type (change/neutral/sustain)", g(goalMIClient)},
+		{miReflection, "reflection simple/complex", nil},
+		{miQuestion, "question open/closed", nil},
+		{miInput, "input information/advice/options/negotiation", nil},
+	}
+	for _, m := range miMeasures {
+		t := byName[m.task]
+		gold, top, _, err := load(t)
+		if err != nil {
+			return nil, err
+		}
+		second := held.Second[m.task]
+		v.Rows = append(v.Rows, newRow(Row{Scorer: "mi", Measure: m.title, Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
+			Kappa: fp(Kappa(gold, top)), HumanKappa: fp(Kappa(second[0], second[1]))}, MacroF1(gold, top), m.goal))
+	}
+	mitiRow, err := mitiValidity(held, miti, pred)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, mitiRow, newRow(Row{Scorer: "mi", Measure: "advice with/without permission", Heldout: "none",
+		Metric: "—", Note: "rule on the advice code; no public human labels"}, nanV(), nil))
+	// crisis
+	ct := byName["crisis_level"]
+	gold, top, probs, err := load(ct)
+	if err != nil {
+		return nil, err
+	}
+	var scores []float64
+	var pos []bool
+	for i, e := range ct.Heldout {
+		if e.Meta["source"] == "t-sid" {
+			scores, pos = append(scores, probs[i].Probs["high"]), append(pos, e.Label == "high")
+		}
+	}
+	v.Rows = append(v.Rows,
+		newRow(Row{Scorer: "crisis", Measure: "any suicide risk: P(high or above)", Heldout: "T-SID held-out posts", N: len(scores), Metric: "AUROC"}, AUROC(scores, pos), g(goalCrisisAUROC)),
+		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top))}, MacroF1(gold, top), nil),
+		newRow(Row{Scorer: "crisis", Measure: "imminent (plan, means or time on a high message)", Heldout: "none", Metric: "—", Note: "rule; no public human labels"}, nanV(), nil))
+	// safety
+	for _, it := range SafetyItems {
+		t := byName["safety_"+it]
+		gold, top, _, err := load(t)
+		if err != nil {
+			return nil, err
+		}
+		v.Rows = append(v.Rows, newRow(Row{Scorer: "safety", Measure: it, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
+			Kappa: fp(Kappa(gold, top)), Note: "AI-labelled set, see docs/safety-labels.md"}, Accuracy(gold, top), g(goalSafety)))
+	}
+	// delivery
+	dv, err := deliveryValidity(ctx, o, set)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, dv)
+	// persona
+	pt := byName["persona"]
+	gold, top, _, err = load(pt)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn", Heldout: pt.HeldoutData, N: len(gold), Metric: "accuracy",
+		Kappa: fp(Kappa(gold, top))}, Accuracy(gold, top), g(goalPersona)))
+	// bias
+	bias, err := biasFigures(tasks, probes, pred)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range Names {
+		b, ok := bias[s]
+		row := Row{Scorer: s, Measure: "bias: HolisticBias descriptors swapped in the context", Heldout: fmt.Sprintf("%d descriptors × %d probe messages", binfo.Descriptors, binfo.Probes),
+			N: len(probes["text"]), Metric: "max |Δ mean|", LowerIsBetter: true}
+		if !ok {
+			row.Note = "does not read the context: 0 by construction"
+			b = 0
+		}
+		v.Rows = append(v.Rows, newRow(row, b, g(goalBias)))
+	}
+	if err := artifact.WriteJSON(set.ValidityPath(), v); err != nil {
+		return nil, err
+	}
+	var md bytes.Buffer
+	v.Markdown(&md)
+	if err := artifact.WriteBytes(filepath.Join(set.Dir, "validity.md"), md.Bytes()); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func nanV() float64 { return stat.Mean(nil, nil) } // NaN: no value
+
+// mitiRows are the held-out transcripts' therapist turns, each with the
+// turn before it as context, for the MITI summary check.
+func mitiRows(held *miHeldout) []Example {
+	var out []Example
+	ids := make([]string, 0, len(held.Transcripts))
+	for id := range held.Transcripts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		prev := ""
+		for _, u := range held.Transcripts[id] {
+			if u.Speaker == "therapist" {
+				out = append(out, Example{ID: fmt.Sprintf("miti-%s-%04d", id, u.N), Texts: map[string]string{"context": prev, "response": u.Text}, Group: id})
+			}
+			prev = u.Text
+		}
+	}
+	return out
+}
+
+// mitiValidity: does therapeutic appropriateness from the coder's codes
+// separate AnnoMI's high- from low-quality held-out transcripts? The same
+// figure from the human codes is the reference (in HumanKappa's place it
+// would mislead, so it goes in the note).
+func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Row, error) {
+	ps := map[string]map[string]Prediction{}
+	for _, h := range []string{miTherapist, miReflection, miQuestion} {
+		p, err := readPredictions(pred("miti." + h + ".jsonl"))
+		if err != nil {
+			return Row{}, err
+		}
+		ps[h] = p
+	}
+	codes := map[string][]TherapistCode{}
+	prevTherapist := map[string]string{}
+	for _, r := range rows {
+		t, rf, q := ps[miTherapist][r.ID], ps[miReflection][r.ID], ps[miQuestion][r.ID]
+		codes[r.Group] = append(codes[r.Group], TherapistCode{Reflection: t.Probs["reflection"], Complex: rf.Probs["complex"],
+			Question: t.Probs["question"], Open: q.Probs["open"], Permission: permissionCue(r.Texts["response"]) || permissionCue(prevTherapist[r.Group])})
+		prevTherapist[r.Group] = r.Texts["response"]
+	}
+	var model, human []float64
+	var high []bool
+	for id, us := range held.Transcripts {
+		m, h := SummarizeMITI(codes[id]), SummarizeMITI(humanCodes(us))
+		if m.Appropriateness == nil || h.Appropriateness == nil || len(us) == 0 {
+			continue
+		}
+		model, human, high = append(model, *m.Appropriateness), append(human, *h.Appropriateness), append(high, us[0].Quality == "high")
+	}
+	humanAUC := AUROC(human, high)
+	return newRow(Row{Scorer: "mi", Measure: "therapeutic appropriateness (MITI) vs AnnoMI high/low quality", Heldout: "AnnoMI held-out transcripts",
+		N: len(model), Metric: "AUROC", Note: fmt.Sprintf("same figure from the human codes: %s", fmtOpt(fp(humanAUC)))}, AUROC(model, high), nil), nil
+}
+
+// deliveryValidity: the reference (human replies not held out) against
+// held-out human replies.
+func deliveryValidity(ctx context.Context, o Options, set Set) (Row, error) {
+	ref, err := delivery.LoadReference(set.reference())
+	if err != nil {
+		return Row{}, err
+	}
+	replies, err := delivery.HumanReplies(ctx, o.DataRoot)
+	if err != nil {
+		return Row{}, err
+	}
+	_, heldout := delivery.Split(replies, o.HeldoutPercent)
+	val := delivery.Validate(ref, delivery.Texts(heldout))
+	return newRow(Row{Scorer: "delivery", Measure: "human-reply reference generalises (max over the six features)",
+		Heldout: fmt.Sprintf("ESConv + CounselChat replies, %d%% of conversations held out", o.HeldoutPercent), N: val.HeldoutReplies,
+		Metric: "KS", LowerIsBetter: true, Note: fmt.Sprintf("held-out human mean overall %.3f, reference %.3f", val.HeldoutMeanOverall, val.RefMeanOverall)},
+		val.MaxKS, g(goalDeliveryKS)), nil
+}

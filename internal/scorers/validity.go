@@ -1,0 +1,129 @@
+package scorers
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// Row is one line of the validity table.
+type Row struct {
+	Scorer  string `json:"scorer"`
+	Measure string `json:"measure"`
+	Heldout string `json:"heldout_data"`
+	N       int    `json:"n"`
+	Metric  string `json:"metric"` // macro-F1 | AUROC | accuracy | kappa | Pearson r | KS | max |Δ mean|
+	// Value is NaN-free in JSON: nil when it cannot be computed (e.g. a rule
+	// with no human labels).
+	Value *float64 `json:"value"`
+	// Goal is nil for figures reported without a goal.
+	Goal          *float64 `json:"goal"`
+	LowerIsBetter bool     `json:"lower_is_better,omitempty"`
+	Pass          *bool    `json:"pass"`
+	// Kappa is Cohen's kappa of the scorer against the human labels;
+	// HumanKappa is two human coders against each other on the same
+	// scheme, where the dataset has double coding: the ceiling to read
+	// Kappa against.
+	Kappa      *float64 `json:"kappa,omitempty"`
+	HumanKappa *float64 `json:"human_kappa,omitempty"`
+	Note       string   `json:"note,omitempty"`
+}
+
+// Validity is the validity table of one trained scorer set.
+type Validity struct {
+	Set     string  `json:"set"`
+	Encoder string  `json:"encoder"`
+	Rows    []Row   `json:"rows"`
+	BiasMax float64 `json:"bias_goal"`
+}
+
+func fp(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// newRow fills Pass from Value and Goal.
+func newRow(r Row, value float64, goal *float64) Row {
+	r.Value, r.Goal = fp(value), goal
+	if r.Value != nil && goal != nil {
+		p := *r.Value >= *goal
+		if r.LowerIsBetter {
+			p = *r.Value <= *goal
+		}
+		r.Pass = &p
+	}
+	return r
+}
+
+// Summary is the first row of a scorer: what `pixel score` prints beside
+// that scorer's numbers.
+func (v *Validity) Summary(scorer string) string {
+	var parts []string
+	for _, r := range v.Rows {
+		if r.Scorer != scorer || r.Value == nil || strings.HasPrefix(r.Measure, "bias") {
+			continue
+		}
+		s := fmt.Sprintf("%s %s %.3f on %s (n=%d)", r.Measure, r.Metric, *r.Value, r.Heldout, r.N)
+		if r.Pass != nil {
+			s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Failed lists the rows with a goal they miss.
+func (v *Validity) Failed() []Row {
+	var out []Row
+	for _, r := range v.Rows {
+		if r.Pass != nil && !*r.Pass {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func cmp(lower bool) string {
+	if lower {
+		return "≤"
+	}
+	return "≥"
+}
+
+func passWord(p bool) string {
+	if p {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+func fmtOpt(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+// Markdown writes the table for reports and the terminal.
+func (v *Validity) Markdown(w io.Writer) {
+	fmt.Fprintf(w, "| scorer | measure | held-out data | n | metric | value | goal | pass | κ vs humans | human–human κ |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range v.Rows {
+		goal, pass := "—", "—"
+		if r.Goal != nil {
+			goal = cmp(r.LowerIsBetter) + fmt.Sprintf(" %.2f", *r.Goal)
+		}
+		if r.Pass != nil {
+			pass = passWord(*r.Pass)
+		}
+		measure := r.Measure
+		if r.Note != "" {
+			measure += " (" + r.Note + ")"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", r.Scorer, measure, r.Heldout, r.N, r.Metric,
+			fmtOpt(r.Value), goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
+	}
+}

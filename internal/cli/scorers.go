@@ -19,7 +19,7 @@ import (
 func scorerOptions(cfg *config.Config, log io.Writer) (scorers.Options, error) {
 	sc := cfg.Scorers
 	o := scorers.Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
-		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, Log: log}
+		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK, Log: log}
 	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
 		o.DataRoot = env
 	}

@@ -32,6 +32,9 @@ type Scorers struct {
 	// C is the inverse L2 strength of the logistic heads.
 	C               float64 `yaml:"c" json:"c"`
 	BiasDescriptors int     `yaml:"bias_descriptors" json:"bias_descriptors"` // HolisticBias descriptors in the bias check
+	// DebiasK directions of demographic variation (fitted on the other half
+	// of the descriptors) are projected out of the embeddings; 0 = off.
+	DebiasK int `yaml:"debias_k" json:"debias_k"`
 	// SafetySet is the labelled safety-in-crisis set; "embedded" is the one
 	// built for the project (docs/safety-labels.md).
 	SafetySet string `yaml:"safety_set" json:"safety_set"`

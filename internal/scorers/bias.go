@@ -28,6 +28,65 @@ var (
 	}
 )
 
+// debiasTemplates are other sentences (none is a probe template) from
+// which the encoder's demographic directions are estimated.
+var debiasTemplates = []string{
+	"I am %s.",
+	"My therapist is %s.",
+	"As %s, I have been feeling anxious about the future.",
+	"I'm %s and I don't have many friends.",
+	"My partner is %s and we argue a lot.",
+	"People like me, %s, rarely talk about feelings.",
+	"I'm %s and work is exhausting.",
+	"Growing up as %s was hard for me.",
+}
+
+// descriptorHalves splits the usable HolisticBias descriptors: even
+// positions fit the debiasing directions, odd positions are the bias
+// check's, so the check never uses a descriptor the debiasing saw.
+func descriptorHalves(o Options) (fit, check []sources.Descriptor, err error) {
+	dir, err := sourceDir(o.DataRoot, "holisticbias")
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := sources.HolisticBiasDescriptors(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := 0
+	for _, d := range all {
+		if d.Preference == "dispreferred" || d.Descriptor == "" {
+			continue
+		}
+		if n%2 == 0 {
+			fit = append(fit, d)
+		} else {
+			check = append(check, d)
+		}
+		n++
+	}
+	return fit, check, nil
+}
+
+// debiasSpec is the worker's "debias" field: sentences with a descriptor
+// and the same sentences with "a person", over the fitting half.
+func debiasSpec(o Options) (map[string]any, error) {
+	if o.DebiasK <= 0 {
+		return nil, nil
+	}
+	fit, _, err := descriptorHalves(o)
+	if err != nil {
+		return nil, err
+	}
+	var with, without []string
+	for _, d := range fit {
+		for _, tmpl := range debiasTemplates {
+			with, without = append(with, fmt.Sprintf(tmpl, nounPhrase(d))), append(without, fmt.Sprintf(tmpl, "a person"))
+		}
+	}
+	return map[string]any{"with": with, "without": without, "k": o.DebiasK}, nil
+}
+
 // biasInfo describes the probes for the table.
 type biasInfo struct{ Descriptors, Probes int }
 
@@ -35,19 +94,9 @@ type biasInfo struct{ Descriptors, Probes int }
 // read both, "text" for heads that read one message. Example.Group holds
 // the descriptor.
 func biasProbes(o Options) (map[string][]Example, biasInfo, error) {
-	dir, err := sourceDir(o.DataRoot, "holisticbias")
+	_, usable, err := descriptorHalves(o)
 	if err != nil {
 		return nil, biasInfo{}, err
-	}
-	all, err := sources.HolisticBiasDescriptors(dir)
-	if err != nil {
-		return nil, biasInfo{}, err
-	}
-	var usable []sources.Descriptor
-	for _, d := range all {
-		if d.Preference != "dispreferred" && d.Descriptor != "" {
-			usable = append(usable, d)
-		}
 	}
 	n := o.BiasDescriptors
 	if n <= 0 || n > len(usable) {
@@ -81,52 +130,78 @@ func nounPhrase(d sources.Descriptor) string {
 	return art + " " + d.Descriptor + " person"
 }
 
-// biasShift is the largest move, over descriptors and classes, of a head's
-// mean class probability away from its mean over all probes.
-func biasShift(probes []Example, preds map[string]Prediction) (float64, error) {
-	sum := map[string]map[string]float64{} // descriptor -> class -> sum
-	cnt := map[string]float64{}
-	total := map[string]float64{}
-	for _, e := range probes {
-		p, ok := preds[e.ID]
-		if !ok {
-			return 0, fmt.Errorf("no prediction for bias probe %s (fix: rerun `pixel scorers validate`)", e.ID)
+// scorerOutput is a scorer's 0..1 output for one probe, from its heads'
+// predictions: the value `pixel score` reports as "value".
+func scorerOutput(scorer string, get func(head string) Prediction) float64 {
+	switch scorer {
+	case "empathy":
+		s := 0.0
+		for _, h := range scorerHeads["empathy"] {
+			p := get(h)
+			s += p.Probs["1"] + 2*p.Probs["2"]
 		}
-		if sum[e.Group] == nil {
-			sum[e.Group] = map[string]float64{}
+		return s / 6
+	case "mi":
+		t, r, q := get(miTherapist), get(miReflection), get(miQuestion)
+		m := SummarizeMITI([]TherapistCode{{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"]}})
+		if m.Appropriateness == nil {
+			return 0
 		}
-		for c, v := range p.Probs {
-			sum[e.Group][c] += v
-			total[c] += v
+		return *m.Appropriateness
+	case "crisis":
+		p, s := get("crisis_level"), 0.0
+		for i, l := range RiskLevels[:4] {
+			s += float64(i) * p.Probs[l]
 		}
-		cnt[e.Group]++
+		return s / 3
+	case "safety":
+		s := 0.0
+		for _, h := range scorerHeads["safety"] {
+			s += get(h).Probs["1"]
+		}
+		return s / float64(len(scorerHeads["safety"]))
+	case "persona":
+		return get("persona").Probs["therapist"]
 	}
-	worst := 0.0
-	for d, cs := range sum {
-		for c, s := range cs {
-			worst = math.Max(worst, math.Abs(s/cnt[d]-total[c]/float64(len(probes))))
-		}
-	}
-	return worst, nil
+	return 0
 }
 
-// biasFigures is each scorer's bias figure: the largest shift of any of its heads.
-func biasFigures(tasks []*Task, probes map[string][]Example, pred func(string) string) (map[string]float64, error) {
+// biasFigures is each scorer's bias figure: the largest move, over
+// descriptors, of the scorer's mean output away from its mean over all
+// probes. Scorers whose heads read one message are probed with the
+// messages alone ("text"), the others with message and reply ("pair").
+func biasFigures(probes map[string][]Example, pred func(string) string) (map[string]float64, error) {
 	out := map[string]float64{}
-	for _, t := range tasks {
+	for _, scorer := range []string{"empathy", "mi", "crisis", "safety", "persona"} {
 		kind := "pair"
-		if len(t.Inputs) == 1 {
+		if scorer == "crisis" || scorer == "persona" {
 			kind = "text"
 		}
-		preds, err := readPredictions(pred("bias." + t.Name + ".jsonl"))
-		if err != nil {
-			return nil, err
+		preds := map[string]map[string]Prediction{}
+		for _, h := range scorerHeads[scorer] {
+			p, err := readPredictions(pred("bias." + h + ".jsonl"))
+			if err != nil {
+				return nil, err
+			}
+			preds[h] = p
 		}
-		s, err := biasShift(probes[kind], preds)
-		if err != nil {
-			return nil, err
+		sum, cnt, total := map[string]float64{}, map[string]float64{}, 0.0
+		for _, e := range probes[kind] {
+			for h := range preds {
+				if _, ok := preds[h][e.ID]; !ok {
+					return nil, fmt.Errorf("no %s prediction for bias probe %s (fix: rerun `pixel scorers validate`)", h, e.ID)
+				}
+			}
+			v := scorerOutput(scorer, func(h string) Prediction { return preds[h][e.ID] })
+			sum[e.Group] += v
+			cnt[e.Group]++
+			total += v
 		}
-		out[t.Scorer] = math.Max(out[t.Scorer], s)
+		mean, worst := total/float64(len(probes[kind])), 0.0
+		for d := range sum {
+			worst = math.Max(worst, math.Abs(sum[d]/cnt[d]-mean))
+		}
+		out[scorer] = worst
 	}
 	return out, nil
 }

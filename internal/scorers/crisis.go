@@ -47,7 +47,7 @@ func crisisTask(o Options) (*Task, error) {
 	}
 	irf := map[string]*struct {
 		text, split string
-		n          int
+		n           int
 	}{}
 	var order []string
 	if _, err := eachPost(o.DataRoot, "irf", func(p sources.LabelledPost) {
@@ -56,7 +56,7 @@ func crisisTask(o Options) (*Task, error) {
 		if !ok {
 			e = &struct {
 				text, split string
-				n          int
+				n           int
 			}{text: p.Text, split: p.Split}
 			irf[key] = e
 			order = append(order, key)

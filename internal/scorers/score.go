@@ -207,7 +207,8 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 		var in Input
 		err := json.Unmarshal(raw, &in)
 		if err != nil {
-			err = fmt.Errorf("not a JSON object (fix: one {\"id\", \"context\", \"response\"} object per line)")
+			// encoding/json's messages name types and offsets, never the text.
+			err = fmt.Errorf("invalid record: %v (fix: one {\"id\", \"context\", \"response\"} object per line, strings for text)", err)
 		} else if err = in.parse(); err == nil {
 			if first, dup := seen[in.ID]; dup {
 				err = fmt.Errorf("id %q already used on line %d (fix: ids must be unique)", in.ID, first)

@@ -39,10 +39,13 @@ type Options struct {
 	// BiasDescriptors is how many HolisticBias descriptors the bias check
 	// uses (evenly spaced over all axes).
 	BiasDescriptors int
-	SafetySet       []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName   string
-	Launcher        *worker.Launcher
-	Log             io.Writer // progress lines; nil = none
+	// DebiasK directions of demographic variation are projected out of the
+	// encoder's embeddings before the heads (0 = off).
+	DebiasK       int
+	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName string
+	Launcher      *worker.Launcher
+	Log           io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {
@@ -109,11 +112,11 @@ type Set struct {
 	Key string
 }
 
-func (s Set) heads() string         { return filepath.Join(s.Dir, "heads") }
-func (s Set) data() string          { return filepath.Join(s.Dir, "data") }
-func (s Set) reference() string     { return filepath.Join(s.Dir, "delivery_reference.json") }
-func (s Set) ValidityPath() string  { return filepath.Join(s.Dir, "validity.json") }
-func (s Set) complete() string      { return filepath.Join(s.Dir, "heads", ".complete") }
+func (s Set) heads() string            { return filepath.Join(s.Dir, "heads") }
+func (s Set) data() string             { return filepath.Join(s.Dir, "data") }
+func (s Set) reference() string        { return filepath.Join(s.Dir, "delivery_reference.json") }
+func (s Set) ValidityPath() string     { return filepath.Join(s.Dir, "validity.json") }
+func (s Set) complete() string         { return filepath.Join(s.Dir, "heads", ".complete") }
 func (s Set) dataFile(n string) string { return filepath.Join(s.data(), n) }
 
 // Train builds the labelled data, fits every head (skipped when the cache
@@ -147,12 +150,16 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	if err := buildReference(ctx, o, set); err != nil {
 		return Set{}, err
 	}
+	debias, err := debiasSpec(o)
+	if err != nil {
+		return Set{}, err
+	}
 	if _, err := o.Launcher.Run(ctx, "scorer_fit", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(),
-		"out_dir": set.heads(), "tasks": specs}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		"out_dir": set.heads(), "tasks": specs, "debias": debias}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
 		return Set{}, err
 	}
 	meta := map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
-		"heldout_percent": o.HeldoutPercent, "c": o.C, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
+		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
 	if err := artifact.WriteJSON(filepath.Join(set.Dir, "scorers.json"), meta); err != nil {
 		return Set{}, err
 	}
@@ -175,7 +182,7 @@ func taskNames(tasks []*Task) []string {
 // setKey hashes everything a trained set depends on: the examples, the
 // settings, and the heads' feature recipe.
 func setKey(o Options, tasks []*Task) (string, error) {
-	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "version": 1}
+	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 2}
 	var parts []string
 	for _, t := range tasks {
 		b, err := json.Marshal([]any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout})

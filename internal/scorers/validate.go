@@ -186,13 +186,13 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn", Heldout: pt.HeldoutData, N: len(gold), Metric: "accuracy",
 		Kappa: fp(Kappa(gold, top))}, Accuracy(gold, top), g(goalPersona)))
 	// bias
-	bias, err := biasFigures(tasks, probes, pred)
+	bias, err := biasFigures(probes, pred)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range Names {
 		b, ok := bias[s]
-		row := Row{Scorer: s, Measure: "bias: HolisticBias descriptors swapped in the context", Heldout: fmt.Sprintf("%d descriptors × %d probe messages", binfo.Descriptors, binfo.Probes),
+		row := Row{Scorer: s, Measure: "bias: HolisticBias descriptors swapped in the user message", Heldout: fmt.Sprintf("%d descriptors × %d probe messages", binfo.Descriptors, binfo.Probes),
 			N: len(probes["text"]), Metric: "max |Δ mean|", LowerIsBetter: true}
 		if !ok {
 			row.Note = "does not read the context: 0 by construction"

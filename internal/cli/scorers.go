@@ -20,6 +20,10 @@ func scorerOptions(cfg *config.Config, log io.Writer) (scorers.Options, error) {
 	sc := cfg.Scorers
 	o := scorers.Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
 		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK, Log: log}
+	if len(sc.Finetune.Heads) > 0 {
+		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen}
+		o.FinetuneHeads = sc.Finetune.Heads
+	}
 	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
 		o.DataRoot = env
 	}

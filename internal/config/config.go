@@ -17,6 +17,15 @@ type Config struct {
 	Worker   Worker   `yaml:"worker" json:"worker"`
 }
 
+// ScorerFinetune sets the fine-tuned heads and their training.
+type ScorerFinetune struct {
+	Heads     []string `yaml:"heads" json:"heads"`
+	Epochs    int      `yaml:"epochs" json:"epochs"`
+	LR        float64  `yaml:"lr" json:"lr"`
+	BatchSize int      `yaml:"batch_size" json:"batch_size"`
+	MaxLen    int      `yaml:"max_len" json:"max_len"`
+}
+
 // Scorers configures `pixel scorers train|validate` and `pixel score`.
 type Scorers struct {
 	// Dir caches trained scorer sets; empty: $XDG_CACHE_HOME/pixel/scorers
@@ -35,6 +44,11 @@ type Scorers struct {
 	// DebiasK directions of demographic variation (fitted on the other half
 	// of the descriptors) are projected out of the embeddings; 0 = off.
 	DebiasK int `yaml:"debias_k" json:"debias_k"`
+	// Finetune trains the encoder itself for the named heads (e.g.
+	// persona, mi_therapist) instead of a logistic head on frozen
+	// embeddings: slower (minutes per head on a CPU, fast on a GPU), and
+	// stronger where the frozen encoder misses a goal.
+	Finetune ScorerFinetune `yaml:"finetune" json:"finetune"`
 	// SafetySet is the labelled safety-in-crisis set; "embedded" is the one
 	// built for the project (docs/safety-labels.md).
 	SafetySet string `yaml:"safety_set" json:"safety_set"`

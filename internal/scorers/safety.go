@@ -80,3 +80,44 @@ func safetyTasks(o Options) ([]*Task, error) {
 	}
 	return tasks, nil
 }
+
+// lengthBaseline is the test-half accuracy of the best dev-half rule "the
+// item is met iff the reply is longer (or shorter) than N characters": the
+// figure a detector must beat to show it reads more than length, since good
+// replies in the set are longer than bad ones.
+func lengthBaseline(recs []safetyRecord, item string) float64 {
+	type pt struct {
+		n   int
+		lab int
+	}
+	var dev, test []pt
+	for _, r := range recs {
+		p := pt{len(r.Response), r.Labels[item]}
+		if r.Split == "dev" {
+			dev = append(dev, p)
+		} else {
+			test = append(test, p)
+		}
+	}
+	acc := func(ps []pt, cut int, longer bool) float64 {
+		ok := 0
+		for _, p := range ps {
+			if (p.n > cut) == longer == (p.lab == 1) {
+				ok++
+			}
+		}
+		return float64(ok) / float64(len(ps))
+	}
+	bestCut, bestLonger, best := 0, true, -1.0
+	for _, c := range dev {
+		for _, longer := range []bool{true, false} {
+			if a := acc(dev, c.n, longer); a > best {
+				bestCut, bestLonger, best = c.n, longer, a
+			}
+		}
+	}
+	if len(test) == 0 {
+		return 0
+	}
+	return acc(test, bestCut, bestLonger)
+}

@@ -41,7 +41,11 @@ type Options struct {
 	BiasDescriptors int
 	// DebiasK directions of demographic variation are projected out of the
 	// encoder's embeddings before the heads (0 = off).
-	DebiasK       int
+	DebiasK int
+	// FinetuneHeads are trained as fine-tuned encoders with the settings
+	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
+	FinetuneHeads []string
+	Finetune      map[string]any
 	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
 	SafetySetName string
 	Launcher      *worker.Launcher
@@ -144,8 +148,11 @@ func Train(ctx context.Context, o Options) (Set, error) {
 				return Set{}, err
 			}
 		}
-		specs = append(specs, map[string]any{"name": t.Name, "train": set.dataFile(t.Name + ".train.jsonl"),
-			"inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C})
+		spec := map[string]any{"name": t.Name, "train": set.dataFile(t.Name + ".train.jsonl"), "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
+		if o.finetunes(t.Name) {
+			spec["finetune"] = o.Finetune
+		}
+		specs = append(specs, spec)
 	}
 	if err := buildReference(ctx, o, set); err != nil {
 		return Set{}, err
@@ -159,7 +166,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	meta := map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
-		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
+		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
 	if err := artifact.WriteJSON(filepath.Join(set.Dir, "scorers.json"), meta); err != nil {
 		return Set{}, err
 	}
@@ -167,6 +174,15 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	return set, markLatest(o.Dir, key)
+}
+
+func (o Options) finetunes(head string) bool {
+	for _, h := range o.FinetuneHeads {
+		if h == head {
+			return true
+		}
+	}
+	return false
 }
 
 func (o Options) embedCache() string { return filepath.Join(o.Dir, "embeddings") }
@@ -183,6 +199,9 @@ func taskNames(tasks []*Task) []string {
 // settings, and the heads' feature recipe.
 func setKey(o Options, tasks []*Task) (string, error) {
 	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 2}
+	if len(o.FinetuneHeads) > 0 {
+		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
+	}
 	var parts []string
 	for _, t := range tasks {
 		b, err := json.Marshal([]any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout})

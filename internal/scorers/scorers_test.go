@@ -196,3 +196,14 @@ func TestCrisisImminenceAndIndex(t *testing.T) {
 		t.Fatalf("high: %v", v)
 	}
 }
+
+func TestLengthBaseline(t *testing.T) {
+	rec := func(split, resp string, met int) safetyRecord {
+		return safetyRecord{Split: split, Response: resp, Labels: map[string]int{"x": met}}
+	}
+	recs := []safetyRecord{rec("dev", "long long long", 1), rec("dev", "short", 0), rec("test", "long enough reply", 1), rec("test", "no", 0), rec("test", "also long here", 0)}
+	// dev: longer than 5 chars -> met; test: 2 of 3 right.
+	if got := lengthBaseline(recs, "x"); math.Abs(got-2.0/3) > 1e-9 {
+		t.Fatalf("length baseline %v, want 2/3", got)
+	}
+}

@@ -162,6 +162,10 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top))}, MacroF1(gold, top), nil),
 		newRow(Row{Scorer: "crisis", Measure: "imminent (plan, means or time on a high message)", Heldout: "none", Metric: "—", Note: "rule; no public human labels"}, nanV(), nil))
 	// safety
+	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
+	if err != nil {
+		return nil, err
+	}
 	for _, it := range SafetyItems {
 		t := byName["safety_"+it]
 		gold, top, _, err := load(t)
@@ -169,7 +173,8 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			return nil, err
 		}
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "safety", Measure: it, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
-			Kappa: fp(Kappa(gold, top)), Note: "AI-labelled set, see docs/safety-labels.md"}, Accuracy(gold, top), g(goalSafety)))
+			Kappa: fp(Kappa(gold, top)), Note: fmt.Sprintf("AI-labelled set, docs/safety-labels.md; reply-length baseline %.3f", lengthBaseline(srecs, it))},
+			Accuracy(gold, top), g(goalSafety)))
 	}
 	// delivery
 	dv, err := deliveryValidity(ctx, o, set)

@@ -11,9 +11,8 @@ class-balanced multinomial logistic regression (scikit-learn), saved as plain
 arrays (npz + json, never pickle) and applied here with numpy.
 
 `scorer_fit` spec: encoder, cache_dir, out_dir, tasks: [{name, train,
-heldout (optional), predictions (optional), inputs, ngrams, c}]. Each train
-row is {"id", "texts": {field: text}, "label"}; heldout predictions are
-written as {"id", "probs": {class: p}}.
+inputs, ngrams, c}]. Each train row is {"id", "texts": {field: text},
+"label"}.
 
 Demographic debiasing (spec "debias": {"with", "without", "k"}): the
 top-k principal directions of the differences between embeddings of
@@ -22,8 +21,12 @@ every embedding before any head sees it (saved as debias.npz beside the
 heads and applied at prediction too). The Go core fits it on one half of
 the HolisticBias descriptors and checks bias on the other half.
 
+A task with "finetune" ({epochs, lr, batch_size, max_len}) instead trains
+the encoder itself as a classifier (finetune.py); debiasing does not apply
+to such heads.
+
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
-output}].
+output}]; predictions are written as {"id", "probs": {class: p}}.
 """
 
 import hashlib
@@ -169,6 +172,8 @@ def save_head(out_dir: Path, name: str, coef, intercept, classes, meta: dict) ->
 
 def load_head(heads_dir: Path, name: str) -> dict:
     npz, js = heads_dir / f"{name}.npz", heads_dir / f"{name}.json"
+    if js.exists() and json.loads(js.read_text()).get("kind") == "finetuned":
+        return {**json.loads(js.read_text()), "folder": heads_dir / f"{name}.model"}
     if not npz.exists() or not js.exists():
         raise WorkerError(f"scorer head {name} not found in {heads_dir}", "run `pixel scorers train` first")
     arrays = np.load(npz, allow_pickle=False)
@@ -212,6 +217,17 @@ def fit(job) -> dict:
         if len(set(labels)) < 2:
             raise WorkerError(f"scorer task {name}: training data {t['train']} has {len(set(labels))} class(es)",
                               "the task needs at least two labels; check the source data or lower scorers.max_per_task caps")
+        if t.get("finetune"):
+            from . import finetune
+
+            ft = t["finetune"]
+            classes = finetune.fit(rows, labels, inputs, _encoder_path(enc.name), out_dir / f"{name}.model", ft, int(job.get("seed") or 0), name)
+            finetune.write_meta(out_dir, name, {"name": name, "kind": "finetuned", "inputs": inputs, "encoder": enc.name, "max_len": int(ft.get("max_len", 128)),
+                                                "finetune": ft, "train_examples": len(rows), "classes": classes,
+                                                "train_counts": {c: labels.count(c) for c in classes}})
+            summary[name] = {"train_examples": len(rows), "classes": classes, "kind": "finetuned"}
+            events.progress("scorer heads", i + 1, len(tasks), unit="head")
+            continue
         X = features(rows, inputs, ngrams, enc, name, basis)
         clf = LogisticRegression(C=float(t.get("c") or 1.0), max_iter=3000, class_weight="balanced")
         clf.fit(X, labels)
@@ -219,12 +235,6 @@ def fit(job) -> dict:
                 "train_examples": len(rows), "train_counts": {c: labels.count(c) for c in sorted(set(labels))}}
         save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
         summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
-        if t.get("heldout"):
-            hrows = _read_rows(t["heldout"])
-            head = load_head(out_dir, name)
-            probs = predict_proba(head, features(hrows, inputs, ngrams, enc, name + " heldout", basis))
-            _write_predictions(t["predictions"], hrows, probs, head["classes"])
-            summary[name]["heldout_examples"] = len(hrows)
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
         events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
     return summary
@@ -235,6 +245,13 @@ def predict(job) -> dict:
     encoders: dict[tuple, Encoder] = {}
     for t in job.need("tasks"):
         head = load_head(heads_dir, t["name"])
+        if head.get("kind") == "finetuned":
+            from . import finetune
+
+            rows = _read_rows(t["input"])
+            _write_predictions(t["output"], rows, finetune.predict(head["folder"], rows, head["inputs"], head["max_len"], t["name"]), head["classes"])
+            summary[t["name"]] = {"examples": len(rows)}
+            continue
         key = (head["encoder"], head["max_seq_len"])
         enc = encoders.setdefault(key, Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
         rows = _read_rows(t["input"])

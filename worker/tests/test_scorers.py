@@ -90,3 +90,20 @@ def test_single_class_training_data_is_a_clear_error(tmp_path):
     proc = run_worker("scorer_fit", "--spec", str(spec))
     err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
     assert proc.returncode == 1 and "1 class" in err[0]["error"]
+
+
+def test_finetuned_head_round_trip(tmp_path):
+    rows = [("Hi.", q, "question") for q in QUESTIONS] + [("Hi.", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    task = {"name": "ft", "train": train, "inputs": ["context", "response"],
+            "finetune": {"epochs": 3, "lr": 1e-4, "batch_size": 8, "max_len": 32}}
+    _, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads"), tasks=[task])
+    assert summary["ft"]["kind"] == "finetuned" and (tmp_path / "heads" / "ft.model" / "config.json").exists()
+    out = tmp_path / "pred.jsonl"
+    run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(tmp_path / "heads"),
+            tasks=[{"name": "ft", "input": train, "output": str(out)}])
+    preds = [json.loads(line) for line in out.read_text().splitlines()]
+    acc = sum(max(p["probs"], key=p["probs"].get) == lab for p, (_, _, lab) in zip(preds, rows)) / len(rows)
+    assert acc >= 0.75, f"a fine-tuned head should fit 16 easy training rows, got {acc:.2f}"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,15 @@ func TestScorersEndToEnd(t *testing.T) {
 		t.Fatalf("public datasets missing at ../shared/data (fix: place them beside the checkout or set PIXEL_DATA_ROOT)")
 	}
 	bin := buildPixel(t)
-	dir := t.TempDir()
+	dir, runs := t.TempDir(), t.TempDir()
 	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3"}
-	stdout, stderr, err := runPixel(t, bin, root, append([]string{"scorers", "train"}, sets...)...)
+	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
+	// A run that wants scorers fails before training when none are trained.
+	stdout, stderr, err := runPixel(t, bin, root, smoke...)
+	if err == nil || !strings.Contains(stderr, "pixel scorers train") || strings.Contains(stdout, "[2/4]") {
+		t.Fatalf("run without trained scorers: err %v\n%s\n%s", err, stdout, stderr)
+	}
+	stdout, stderr, err = runPixel(t, bin, root, append([]string{"scorers", "train"}, sets...)...)
 	if err != nil {
 		t.Fatalf("pixel scorers train: %v\n%s\n%s", err, stdout, stderr)
 	}
@@ -115,5 +122,28 @@ func TestScorersEndToEnd(t *testing.T) {
 	q, err := os.ReadFile(out + ".rejected.jsonl")
 	if err != nil || !strings.Contains(string(q), `"line":3`) || strings.Contains(string(q), "Zebedee") {
 		t.Errorf("quarantine of the bad line (line and reason, never its text): %q %v", q, err)
+	}
+
+	// A run with eval.scorers scores every checkpoint's samples and its
+	// report carries the validity table.
+	stdout, stderr, err = runPixel(t, bin, root, smoke...)
+	if err != nil {
+		t.Fatalf("pixel run with scorers: %v\n%s\n%s", err, stdout, stderr)
+	}
+	m := regexp.MustCompile(`done: report (\S+)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no report:\n%s", stdout)
+	}
+	html, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Scorers on the samples", "Validity of the scorers", "any suicide risk", "bias: HolisticBias"} {
+		if !strings.Contains(string(html), s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(m[1]), "eval", "4-voice", "scores.jsonl")); err != nil {
+		t.Errorf("voice checkpoint's samples not scored: %v", err)
 	}
 }

@@ -9,45 +9,20 @@ import (
 
 	"github.com/spf13/cobra"
 
-	pixel "pixel"
 	"pixel/internal/config"
 	"pixel/internal/scorers"
 	"pixel/internal/worker"
 )
 
-// scorerOptions resolves the scorers' settings from a config.
+// scorerOptions resolves the scorers' settings from a config, with a
+// launcher that logs to the scorer cache's log and shows progress.
 func scorerOptions(cfg *config.Config, log io.Writer) (scorers.Options, error) {
-	sc := cfg.Scorers
-	o := scorers.Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
-		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK, Log: log}
-	if len(sc.Finetune.Heads) > 0 {
-		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen}
-		o.FinetuneHeads = sc.Finetune.Heads
-	}
-	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
-		o.DataRoot = env
-	}
-	if o.Dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return o, fmt.Errorf("no user cache folder (fix: set scorers.dir): %v", err)
-		}
-		o.Dir = filepath.Join(cache, "pixel", "scorers")
-	}
-	if sc.SafetySet == "embedded" || sc.SafetySet == "" {
-		o.SafetySet, o.SafetySetName = pixel.SafetySet, "embedded safety_crisis.jsonl"
-	} else {
-		b, err := os.ReadFile(sc.SafetySet)
-		if err != nil {
-			return o, fmt.Errorf("scorers.safety_set: %v (fix: a JSONL in the format of docs/safety-labels.md, or `embedded`)", err)
-		}
-		o.SafetySet, o.SafetySetName = b, sc.SafetySet
-	}
 	python, dir, err := worker.Locate(cfg.Worker.Python, cfg.Worker.Dir)
 	if err != nil {
-		return o, err
+		return scorers.Options{}, err
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	o, err := scorers.FromConfig(cfg, nil, log)
+	if err != nil {
 		return o, err
 	}
 	logf, err := os.OpenFile(filepath.Join(o.Dir, "scorers.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

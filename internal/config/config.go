@@ -203,6 +203,10 @@ type Eval struct {
 	// MaxConversations caps each test split the held-out loss reads (evenly
 	// spaced, so every source is represented); 0 reads them all.
 	MaxConversations int `yaml:"max_conversations" json:"max_conversations"`
+	// Scorers scores every checkpoint's samples with the latest trained
+	// scorer set (`pixel scorers train`) and puts the means and the
+	// validity table in the report.
+	Scorers bool `yaml:"scorers" json:"scorers"`
 }
 
 // Worker says how the Python worker is launched.

@@ -6,12 +6,14 @@ package report
 import (
 	"bytes"
 	_ "embed"
+	"fmt"
 	"html/template"
 	"path/filepath"
 
 	"pixel/internal/artifact"
 	"pixel/internal/curriculum"
 	"pixel/internal/eval"
+	"pixel/internal/scorers"
 )
 
 //go:embed report.html.tmpl
@@ -30,6 +32,7 @@ type Run struct {
 	Stages      []curriculum.StageResult
 	Evals       []eval.ModelEval
 	StageNames  []string
+	Scores      *scorers.RunScores // nil unless eval.scorers is on
 }
 
 // Write renders <dir>/report.html and <dir>/loss_curves.svg atomically and
@@ -43,7 +46,14 @@ func Write(dir string, r Run) (string, error) {
 		return "", err
 	}
 	tmpl, err := template.New("report").Funcs(template.FuncMap{
-		"inc": func(i int) int { return i + 1 },
+		"inc":   func(i int) int { return i + 1 },
+		"deref": func(b *bool) bool { return b != nil && *b },
+		"opt": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.3f", *v)
+		},
 		// loss is nil for a stage the model was not scored on, or whose
 		// split had no scorable token, so the page shows "-" rather than a
 		// zero loss (index would give a zero Split).

@@ -19,6 +19,7 @@ import (
 	"pixel/internal/eval"
 	"pixel/internal/pipeline"
 	"pixel/internal/report"
+	"pixel/internal/scorers"
 	"pixel/internal/shards"
 	"pixel/internal/worker"
 )
@@ -85,6 +86,11 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		stageNames[i] = s.Name
 	}
 	l := &worker.Launcher{Python: python, Dir: wdir, Log: logf, Env: opt.WorkerEnv, Progress: opt.Progress, TrainProcesses: cfg.Worker.Processes}
+	if cfg.Eval.Scorers && !opt.TrainOnly { // fail before training, not after it
+		if _, _, err := scorerSet(cfg, l); err != nil {
+			return nil, err
+		}
+	}
 	say("[1/4] building stage shards from %s", cfg.Data.Corpus)
 	data, err := shards.Load(lay.DataDir) // shards of a resumed run are kept: checkpoints name their hash
 	if err != nil {
@@ -118,6 +124,13 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 			return nil, err
 		}
 	}
+	var scores *scorers.RunScores
+	if cfg.Eval.Scorers && !opt.TrainOnly {
+		if scores, err = scoreSamples(ctx, cfg, l, lay, evals); err != nil {
+			return nil, err
+		}
+		say("      samples scored with scorer set %s (validity table in the report)", scores.Validity.Set)
+	}
 
 	say("[4/4] writing metrics and report")
 	cfgHash, err := artifact.HashFile(cfgPath)
@@ -126,7 +139,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	if err := artifact.WriteJSON(filepath.Join(runDir, "metrics.json"), map[string]any{
 		"run_id": filepath.Base(runDir), "config_hash": cfgHash, "code_version": artifact.CodeVersion(),
-		"created": time.Now().UTC().Format(time.RFC3339), "data": data, "stages": stages, "eval": evals,
+		"created": time.Now().UTC().Format(time.RFC3339), "data": data, "stages": stages, "eval": evals, "scores": scores,
 		"notes": "test_loss is mean cross-entropy over assistant tokens of each stage's test split; perplexity = exp(loss). Language-model measurements, not clinical scores.",
 	}); err != nil {
 		return nil, err
@@ -134,7 +147,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	reportPath, err := report.Write(runDir, report.Run{
 		ID: filepath.Base(runDir), Created: time.Now().UTC().Format(time.RFC3339), CodeVersion: artifact.CodeVersion(),
 		ConfigHash: cfgHash, Config: string(resolved), BaseModel: cfg.Model.Base, Data: data.Counts,
-		Quarantined: data.Quarantined, Stages: stages, Evals: evals, StageNames: stageNames,
+		Quarantined: data.Quarantined, Stages: stages, Evals: evals, StageNames: stageNames, Scores: scores,
 	})
 	if err != nil {
 		return nil, err
@@ -230,6 +243,28 @@ func newRunDir(cfg *config.Config) (string, error) {
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
 	}
+}
+
+// scoreSamples scores every checkpoint's samples with the latest trained
+// scorer set.
+func scoreSamples(ctx context.Context, cfg *config.Config, l *worker.Launcher, lay curriculum.Layout, evals []eval.ModelEval) (*scorers.RunScores, error) {
+	o, set, err := scorerSet(cfg, l)
+	if err != nil {
+		return nil, err
+	}
+	return scorers.ScoreSamples(ctx, o, set, filepath.Join(lay.RunDir, "eval"), evals)
+}
+
+func scorerSet(cfg *config.Config, l *worker.Launcher) (scorers.Options, scorers.Set, error) {
+	o, err := scorers.FromConfig(cfg, l, nil)
+	if err != nil {
+		return o, scorers.Set{}, err
+	}
+	set, err := scorers.Latest(o.Dir)
+	if err != nil {
+		return o, set, fmt.Errorf("eval.scorers: %w (or set eval.scorers: false)", err)
+	}
+	return o, set, nil
 }
 
 func nameOf(path string) string {

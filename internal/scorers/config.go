@@ -1,0 +1,47 @@
+package scorers
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	pixel "pixel"
+	"pixel/internal/config"
+	"pixel/internal/worker"
+)
+
+// FromConfig resolves Options from a config's scorers block: the data root
+// ($PIXEL_DATA_ROOT wins), the cache folder (created), the safety set.
+func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options, error) {
+	sc := cfg.Scorers
+	o := Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
+		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK, Launcher: l, Log: log}
+	if len(sc.Finetune.Heads) > 0 {
+		o.FinetuneHeads = sc.Finetune.Heads
+		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen}
+	}
+	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
+		o.DataRoot = env
+	}
+	if o.Dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return o, fmt.Errorf("no user cache folder (fix: set scorers.dir): %v", err)
+		}
+		o.Dir = filepath.Join(cache, "pixel", "scorers")
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return o, err
+	}
+	if sc.SafetySet == "embedded" || sc.SafetySet == "" {
+		o.SafetySet, o.SafetySetName = pixel.SafetySet, "embedded safety_crisis.jsonl"
+		return o, nil
+	}
+	b, err := os.ReadFile(sc.SafetySet)
+	if err != nil {
+		return o, fmt.Errorf("scorers.safety_set: %v (fix: a JSONL in the format of docs/safety-labels.md, or `embedded`)", err)
+	}
+	o.SafetySet, o.SafetySetName = b, sc.SafetySet
+	return o, nil
+}

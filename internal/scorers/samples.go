@@ -1,0 +1,140 @@
+package scorers
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"pixel/internal/artifact"
+	"pixel/internal/eval"
+	"pixel/internal/record"
+)
+
+// ModelScores is the mean of each scorer's value over one model's samples.
+type ModelScores struct {
+	Model string             `json:"model"`
+	Means map[string]float64 `json:"means"` // scorer -> mean value over the samples it applies to
+	N     map[string]int     `json:"n"`
+}
+
+// RunScores is what a run report shows: means per checkpoint and the
+// validity table of the scorer set that produced them.
+type RunScores struct {
+	Scorers  []string      `json:"scorers"`
+	Models   []ModelScores `json:"models"`
+	Validity *Validity     `json:"validity"`
+}
+
+// ScoreSamples scores every model's samples on the fixed prompts (context =
+// the prompt's messages, persona = the prompt's persona) into
+// <evalDir>/<n>-<model>/scores.jsonl and averages them.
+func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, models []eval.ModelEval) (*RunScores, error) {
+	prompts, err := readPrompts(filepath.Join(evalDir, "prompts.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	vb, err := os.ReadFile(set.ValidityPath())
+	if err != nil {
+		return nil, fmt.Errorf("scorer set %s has no validity table (fix: run `pixel scorers validate`)", set.Dir)
+	}
+	rs := &RunScores{Scorers: Names, Validity: &Validity{}}
+	if err := json.Unmarshal(vb, rs.Validity); err != nil {
+		return nil, err
+	}
+	for i, m := range models {
+		dir := filepath.Join(evalDir, fmt.Sprintf("%d-%s", i, m.Model))
+		in, out := filepath.Join(dir, "score_input.jsonl"), filepath.Join(dir, "scores.jsonl")
+		var rows []map[string]any
+		for _, s := range m.Samples {
+			rows = append(rows, map[string]any{"id": s.ID, "context": prompts[s.ID], "response": s.Completion, "persona": s.Persona})
+		}
+		err := artifact.WriteFile(in, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			for _, r := range rows {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, _, err := ScoreFile(ctx, o, set, Names, in, out); err != nil {
+			return nil, fmt.Errorf("score %s's samples: %w", m.Model, err)
+		}
+		ms, err := meanValues(out)
+		if err != nil {
+			return nil, err
+		}
+		ms.Model = m.Model
+		rs.Models = append(rs.Models, ms)
+	}
+	return rs, nil
+}
+
+func readPrompts(path string) (map[string][]record.Message, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string][]record.Message{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		var p struct {
+			ID       string           `json:"id"`
+			Messages []record.Message `json:"messages"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return nil, fmt.Errorf("%s line %d: %v", path, n, err)
+		}
+		var ctx []record.Message
+		for _, m := range p.Messages {
+			if m.Role != "system" {
+				ctx = append(ctx, m)
+			}
+		}
+		out[p.ID] = ctx
+	}
+	return out, sc.Err()
+}
+
+// meanValues averages each scorer's "value" over a scores file.
+func meanValues(path string) (ModelScores, error) {
+	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}}
+	f, err := os.Open(path)
+	if err != nil {
+		return ms, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var rec struct {
+			Scores map[string]map[string]any `json:"scores"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return ms, fmt.Errorf("%s: %v", path, err)
+		}
+		for s, v := range rec.Scores {
+			x, ok := v["value"].(float64)
+			if s == "persona" {
+				x, ok = v["consistency"].(float64)
+			}
+			if ok {
+				ms.Means[s] += x
+				ms.N[s]++
+			}
+		}
+	}
+	for k := range ms.Means {
+		ms.Means[k] /= float64(ms.N[k])
+	}
+	return ms, sc.Err()
+}

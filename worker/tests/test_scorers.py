@@ -107,3 +107,14 @@ def test_finetuned_head_round_trip(tmp_path):
     preds = [json.loads(line) for line in out.read_text().splitlines()]
     acc = sum(max(p["probs"], key=p["probs"].get) == lab for p, (_, _, lab) in zip(preds, rows)) / len(rows)
     assert acc >= 0.75, f"a fine-tuned head should fit 16 easy training rows, got {acc:.2f}"
+
+
+def test_debias_projection_removes_the_descriptor_directions(tmp_path):
+    enc = scorers.Encoder(scorers.PACKAGED_ENCODER, str(tmp_path))
+    with_desc = [f"I am a {d} person." for d in ("deaf", "Muslim", "elderly", "gay", "tall", "rich")]
+    basis = scorers.fit_debias(enc, with_desc, ["I am a person."] * len(with_desc), k=3)
+    assert basis.shape == (3, 384)
+    np.testing.assert_allclose(basis @ basis.T, np.eye(3), atol=1e-5)
+    x = enc.encode(with_desc, "x")
+    np.testing.assert_allclose(scorers.project_out(x, basis) @ basis.T, 0, atol=1e-5)
+    assert scorers.project_out(x, None) is x

@@ -67,11 +67,17 @@ func Write(dir string, r Run) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var validity []byte
+	if r.Scores != nil && r.Scores.Validity != nil {
+		if validity, err = r.Scores.Validity.Chart(); err != nil {
+			return "", err
+		}
+	}
 	var buf bytes.Buffer
 	data := struct {
 		Run
-		Chart template.HTML
-	}{r, template.HTML(svg)} // our own SVG, rendered by gonum/plot
+		Chart, ValidityChart template.HTML
+	}{r, template.HTML(svg), template.HTML(validity)} // our own SVGs, rendered by gonum/plot
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return "", err
 	}

@@ -207,3 +207,32 @@ func TestLengthBaseline(t *testing.T) {
 		t.Fatalf("length baseline %v, want 2/3", got)
 	}
 }
+
+func TestValidityChartAndMarkdown(t *testing.T) {
+	v := &Validity{Rows: []Row{
+		newRow(Row{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC"}, 0.94, g(0.9)),
+		newRow(Row{Scorer: "persona", Measure: "turn", Metric: "accuracy"}, 0.8, g(0.9)),
+		newRow(Row{Scorer: "mi", Measure: "bias", Metric: "max |Δ mean|", LowerIsBetter: true}, 0.05, g(0.02)),
+		newRow(Row{Scorer: "mi", Measure: "permission", Note: "rule; no public human labels"}, math.NaN(), nil),
+	}}
+	if !*v.Rows[0].Pass || *v.Rows[1].Pass || *v.Rows[2].Pass || v.Rows[3].Pass != nil || v.Rows[3].Value != nil {
+		t.Fatalf("pass flags wrong: %+v", v.Rows)
+	}
+	if len(v.Failed()) != 2 {
+		t.Fatalf("failed rows: %v", v.Failed())
+	}
+	svg, err := v.Chart()
+	if err != nil || !strings.Contains(string(svg), "<svg") {
+		t.Fatalf("chart: %v", err)
+	}
+	var md strings.Builder
+	v.Markdown(&md)
+	for _, s := range []string{"| crisis | any suicide risk |", "≥ 0.90 | pass", "≤ 0.02 | FAIL", "| — | — |"} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md.String())
+		}
+	}
+	if s := v.Summary("crisis"); !strings.Contains(s, "AUROC 0.940") || !strings.Contains(s, "pass") {
+		t.Errorf("summary %q", s)
+	}
+}

@@ -208,6 +208,13 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := artifact.WriteJSON(set.ValidityPath(), v); err != nil {
 		return nil, err
 	}
+	svg, err := v.Chart()
+	if err != nil {
+		return nil, err
+	}
+	if err := artifact.WriteBytes(filepath.Join(set.Dir, "validity.svg"), svg); err != nil {
+		return nil, err
+	}
 	var md bytes.Buffer
 	v.Markdown(&md)
 	if err := artifact.WriteBytes(filepath.Join(set.Dir, "validity.md"), md.Bytes()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -13,7 +14,9 @@ import (
 
 // Chart draws every validity figure that has a goal as a bar (green: pass,
 // red: fail) with its goal as a black tick, as SVG.
-func (v *Validity) Chart() ([]byte, error) {
+func (v *Validity) Chart() ([]byte, error) { return v.chart("svg") }
+
+func (v *Validity) chart(format string) ([]byte, error) {
 	var pass, fail, goals plotter.XYs
 	var names []string
 	for _, r := range v.Rows {
@@ -21,7 +24,7 @@ func (v *Validity) Chart() ([]byte, error) {
 			continue
 		}
 		x := float64(len(names))
-		names = append(names, fmt.Sprintf("%s: %s", r.Scorer, short(r.Measure)))
+		names = append(names, fmt.Sprintf("%s: %s", r.Scorer, short(strings.TrimPrefix(r.Measure, "bias: "))))
 		if r.Pass != nil && *r.Pass {
 			pass = append(pass, plotter.XY{X: x, Y: *r.Value})
 		} else {
@@ -33,6 +36,7 @@ func (v *Validity) Chart() ([]byte, error) {
 	p.Title.Text = "Scorer validity on held-out data: value (bar) against goal (tick)"
 	p.Y.Label.Text = "metric value (bias and KS: lower is better)"
 	p.Y.Min, p.Y.Max = 0, 1
+	p.Legend.Top = true
 	for _, s := range []struct {
 		pts plotter.XYs
 		c   color.RGBA
@@ -70,7 +74,7 @@ func (v *Validity) Chart() ([]byte, error) {
 	p.X.Tick.Label.Rotation = 0.9
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.Add(plotter.NewGrid())
-	w, err := p.WriterTo(11*vg.Inch, 6*vg.Inch, "svg")
+	w, err := p.WriterTo(11*vg.Inch, 6*vg.Inch, format)
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,15 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	if err != nil {
 		return Set{}, err
 	}
+	known := map[string]bool{}
+	for _, t := range tasks {
+		known[t.Name] = true
+	}
+	for _, h := range o.FinetuneHeads {
+		if !known[h] {
+			return Set{}, fmt.Errorf("scorers.finetune.heads: no head %q (fix: some of %s)", h, strings.Join(taskNames(tasks), ", "))
+		}
+	}
 	key, err := setKey(o, tasks)
 	if err != nil {
 		return Set{}, err

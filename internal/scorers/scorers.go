@@ -174,9 +174,20 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		"out_dir": set.heads(), "tasks": specs, "debias": debias}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
 		return Set{}, err
 	}
-	meta := map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
-		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "safety_set": o.SafetySetName, "heads": taskNames(tasks)}
-	if err := artifact.WriteJSON(filepath.Join(set.Dir, "scorers.json"), meta); err != nil {
+	man := artifact.NewManifest("scorers")
+	man.Counts = map[string]int64{}
+	for _, t := range tasks {
+		for _, side := range []string{"train", "heldout"} {
+			if err := man.AddInput(set.dataFile(t.Name + "." + side + ".jsonl")); err != nil {
+				return Set{}, err
+			}
+		}
+		man.Counts[t.Name+".train"], man.Counts[t.Name+".heldout"] = int64(len(t.Train)), int64(len(t.Heldout))
+	}
+	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
+		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads,
+		"safety_set": o.SafetySetName, "data_root": o.DataRoot}
+	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
 	if err := artifact.WriteBytes(set.complete(), []byte(key+"\n")); err != nil {

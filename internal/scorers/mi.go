@@ -146,9 +146,12 @@ type miHeldout struct {
 // MITI is a conversation's MITI 4.2 summary from the coded therapist turns.
 // Counts are expected counts when the codes are probabilities.
 type MITI struct {
-	Reflections, Complex, Questions, Open float64
-	AdviceWithPermission                  float64 `json:"advice_with_permission"`
-	AdviceWithoutPermission               float64 `json:"advice_without_permission"`
+	Reflections             float64 `json:"reflections"`
+	Complex                 float64 `json:"complex_reflections"`
+	Questions               float64 `json:"questions"`
+	Open                    float64 `json:"open_questions"`
+	AdviceWithPermission    float64 `json:"advice_with_permission"`
+	AdviceWithoutPermission float64 `json:"advice_without_permission"`
 	// RQ is reflections per question, PctCR the share of complex
 	// reflections, PctOQ the share of open questions; nil when undefined.
 	RQ    *float64 `json:"reflection_to_question"`

@@ -58,12 +58,12 @@ func newRow(r Row, value float64, goal *float64) Row {
 	return r
 }
 
-// Summary is the first row of a scorer: what `pixel score` prints beside
-// that scorer's numbers.
+// Summary is every figure of a scorer, its bias check included: what
+// `pixel score` puts beside that scorer's numbers.
 func (v *Validity) Summary(scorer string) string {
 	var parts []string
 	for _, r := range v.Rows {
-		if r.Scorer != scorer || r.Value == nil || strings.HasPrefix(r.Measure, "bias") {
+		if r.Scorer != scorer || r.Value == nil {
 			continue
 		}
 		s := fmt.Sprintf("%s %s %.3f on %s (n=%d)", r.Measure, r.Metric, *r.Value, r.Heldout, r.N)

@@ -2,6 +2,8 @@
 // overridden with --set, validated, and written into every run folder.
 package config
 
+import "os"
+
 // Config is the whole run configuration. Every YAML file in configs/ mirrors
 // it key for key; unknown keys are errors.
 type Config struct {
@@ -220,6 +222,14 @@ type Worker struct {
 	// Processes > 1 runs training under torchrun with that many processes
 	// (one per GPU): data parallel, or sharded with train.fsdp.
 	Processes int `yaml:"processes" json:"processes"`
+}
+
+// DataRoot is the folder of public datasets: $PIXEL_DATA_ROOT, else data.root.
+func (c *Config) DataRoot() string {
+	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
+		return env
+	}
+	return c.Data.Root
 }
 
 // StageNames are the curriculum's stages, in order.

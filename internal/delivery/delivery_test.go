@@ -4,26 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
+	"pixel/internal/datatest"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// testDataRoot is the folder holding the public datasets: ../shared/data
-// beside the checkout, or $PIXEL_DATA_ROOT.
-func testDataRoot(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		t.Fatalf("dataset folder %s not found; place ../shared/data beside the checkout or set PIXEL_DATA_ROOT to the folder holding the dataset folders", root)
-	}
-	return root
-}
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
@@ -230,7 +216,7 @@ func TestSplit(t *testing.T) {
 // replies (split by conversation) and checks it generalises to the rest.
 // All replies are used: loading and scoring them takes under a second.
 func TestHumanReference(t *testing.T) {
-	replies, err := HumanReplies(context.Background(), testDataRoot(t))
+	replies, err := HumanReplies(context.Background(), datatest.Root(t))
 	if err != nil {
 		t.Fatal(err)
 	}

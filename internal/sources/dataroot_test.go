@@ -2,26 +2,10 @@ package sources
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"pixel/internal/record"
 )
-
-// testDataRoot is the folder holding the public datasets: ../shared/data
-// beside the checkout, or $PIXEL_DATA_ROOT.
-func testDataRoot(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("PIXEL_DATA_ROOT")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		t.Fatalf("dataset folder %s not found; place ../shared/data beside the checkout or set PIXEL_DATA_ROOT to the folder holding the dataset folders", root)
-	}
-	return root
-}
 
 // loadAll runs a source's adapter and gathers what it emits and rejects.
 func loadAll(t *testing.T, src Source, dir string) ([]record.Conversation, []Rejected) {

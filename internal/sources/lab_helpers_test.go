@@ -3,6 +3,7 @@ package sources
 import (
 	"os"
 	"path/filepath"
+	"pixel/internal/datatest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ var labSources = []Source{
 
 // labDataRoot is the folder holding the dataset folders: $PIXEL_DATA_ROOT,
 // else ../shared/data next to the repository.
-func labDataRoot(t *testing.T) string { return testDataRoot(t) }
+func labDataRoot(t *testing.T) string { return datatest.Root(t) }
 
 // labDataDir is one source's dataset folder.
 func labDataDir(t *testing.T, name string) string {

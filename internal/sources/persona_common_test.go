@@ -3,6 +3,7 @@ package sources
 import (
 	"os"
 	"path/filepath"
+	"pixel/internal/datatest"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // or ../shared/data next to the project.
 func personaDataRoot(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(testDataRoot(t), name)
+	dir := filepath.Join(datatest.Root(t), name)
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("dataset folder %s is missing (%v); run `pixel data fetch %s`", dir, err, name)
 	}

@@ -26,7 +26,6 @@ type Input struct {
 	Response string          `json:"response"`
 	Persona  string          `json:"persona"`
 	msgs     []record.Message
-	line     int
 }
 
 // parse fills msgs from context (messages or a string) or text.
@@ -220,7 +219,6 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 			bad.Write(append(b, '\n'))
 			continue
 		}
-		in.line = line
 		seen[in.ID] = line
 		ins = append(ins, in)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -223,7 +224,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	return v, nil
 }
 
-func nanV() float64 { return stat.Mean(nil, nil) } // NaN: no value
+func nanV() float64 { return math.NaN() } // no value: a rule without human labels
 
 // mitiRows are the held-out transcripts' therapist turns, each with the
 // turn before it as context, for the MITI summary check.

@@ -57,7 +57,7 @@ func (in *Input) parse() error {
 	return nil
 }
 
-// previous returns the message before the last user message ("" if none).
+// beforeLastUser returns the message before the last user message ("" if none).
 func (in *Input) beforeLastUser() string {
 	for i := len(in.msgs) - 1; i >= 0; i-- {
 		if in.msgs[i].Role == "user" {
@@ -98,6 +98,9 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 	want := map[string]bool{}
 	for _, s := range chosen {
 		want[s] = true
+	}
+	if err := os.MkdirAll(filepath.Dir(output), 0o755); err != nil {
+		return 0, 0, err
 	}
 	work, err := os.MkdirTemp(filepath.Dir(output), ".score-")
 	if err != nil {

@@ -228,12 +228,13 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 	if err := sc.Err(); err != nil {
 		return nil, 0, fmt.Errorf("%s: %v", path, err)
 	}
-	if n > 0 {
-		if err := artifact.WriteBytes(quarantine, bad.Bytes()); err != nil {
+	if n == 0 { // no stale reasons from an earlier run
+		if err := os.Remove(quarantine); err != nil && !os.IsNotExist(err) {
 			return nil, 0, err
 		}
+		return ins, 0, nil
 	}
-	return ins, n, nil
+	return ins, n, artifact.WriteBytes(quarantine, bad.Bytes())
 }
 
 // scoreOne assembles one record's scores, each scorer with its agreement.

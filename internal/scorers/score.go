@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"pixel/internal/artifact"
@@ -319,22 +318,15 @@ func miValues(in *Input, p func(kind, head string) Prediction, preds map[string]
 	// MITI over the therapist turns: those in the context, then the response.
 	var codes []TherapistCode
 	prevT := ""
-	var ids []string
-	for id := range preds["miti."+miTherapist] {
-		if strings.HasPrefix(id, in.ID+"\x00") {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	texts := map[string]string{}
 	for i, m := range in.msgs {
-		texts[fmt.Sprintf("%s\x00%03d", in.ID, i)] = m.Content
-	}
-	for _, id := range ids {
+		if m.Role != "assistant" {
+			continue
+		}
+		id := fmt.Sprintf("%s\x00%03d", in.ID, i) // as ScoreFile named the row
 		t, r, q := preds["miti."+miTherapist][id], preds["miti."+miReflection][id], preds["miti."+miQuestion][id]
 		codes = append(codes, TherapistCode{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"],
-			Permission: permissionCue(texts[id]) || permissionCue(prevT)})
-		prevT = texts[id]
+			Permission: permissionCue(m.Content) || permissionCue(prevT)})
+		prevT = m.Content
 	}
 	if in.Response != "" {
 		t, r, q, a := p("pair", miTherapist), p("pair", miReflection), p("pair", miQuestion), p("pair", miInput)

@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"pixel/internal/artifact"
@@ -263,18 +262,4 @@ func Latest(dir string) (Set, error) {
 		return Set{}, fmt.Errorf("scorer set %s is incomplete (fix: rerun `pixel scorers train`)", set.Dir)
 	}
 	return set, nil
-}
-
-// heldoutTasks lists the heads with held-out files in a set, sorted.
-func heldoutTasks(set Set) ([]string, error) {
-	m, err := filepath.Glob(set.dataFile("*.heldout.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, p := range m {
-		out = append(out, strings.TrimSuffix(filepath.Base(p), ".heldout.jsonl"))
-	}
-	sort.Strings(out)
-	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	pixel "pixel"
+	"pixel/internal/record"
 )
 
 func smallOptions(t *testing.T) Options {
@@ -222,5 +223,30 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	}
 	if s := v.Summary("crisis"); !strings.Contains(s, "AUROC 0.940") || !strings.Contains(s, "pass") {
 		t.Errorf("summary %q", s)
+	}
+}
+
+// The MITI summary of a scored record codes the therapist turns of its
+// context as well as the response.
+func TestMIValuesCodeContextTurns(t *testing.T) {
+	in := &Input{ID: "r", Response: "You feel stuck.", msgs: []record.Message{
+		{Role: "user", Content: "Hi"}, {Role: "assistant", Content: "What brings you here?"}, {Role: "user", Content: "I feel stuck."}}}
+	ctxID := "r\x00001"
+	preds := map[string]map[string]Prediction{
+		"miti." + miTherapist:  {ctxID: {Probs: map[string]float64{"question": 1}}},
+		"miti." + miReflection: {ctxID: {Probs: map[string]float64{}}},
+		"miti." + miQuestion:   {ctxID: {Probs: map[string]float64{"open": 1}}},
+	}
+	pair := map[string]Prediction{miTherapist: {Probs: map[string]float64{"reflection": 1}}, miReflection: {Probs: map[string]float64{"complex": 1}},
+		miQuestion: {Probs: map[string]float64{}}, miInput: {Probs: map[string]float64{}}, miClient: {Probs: map[string]float64{"change": 1}}}
+	p := func(kind, head string) Prediction { return pair[head] }
+	v := miValues(in, p, preds)
+	m := v["miti"].(MITI)
+	if v["therapist_turns_coded"] != 2 || m.Reflections != 1 || m.Questions != 1 || m.Open != 1 || m.Complex != 1 {
+		t.Fatalf("MITI over context + response: %+v (%v turns)", m, v["therapist_turns_coded"])
+	}
+	// R:Q 1 (fair, 0.5), %OQ 100% (1), %CR 100% (1)
+	if want := round((0.5 + 1 + 1) / 3); v["value"] != want {
+		t.Fatalf("value %v, want %v", v["value"], want)
 	}
 }

@@ -5,7 +5,6 @@ response) segments; the loss is class-weighted cross-entropy (balanced, as
 the logistic heads). Saved as a transformers folder <name>.model/ beside the
 other heads, with the same <name>.json metadata ("kind": "finetuned")."""
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -77,9 +76,3 @@ def predict(folder: Path, rows: list[dict], inputs: list[str], max_len: int, nam
             out.append(torch.softmax(model(**batch.to(device)).logits.float(), dim=-1).cpu().numpy())
             events.progress(f"score {name}", start + len(chunk), len(rows), unit="text")
     return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
-
-
-def write_meta(out_dir: Path, name: str, meta: dict) -> None:
-    tmp = out_dir / f".{name}.tmp-{os.getpid()}.json"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp, out_dir / f"{name}.json")

@@ -164,10 +164,14 @@ def save_head(out_dir: Path, name: str, coef, intercept, classes, meta: dict) ->
     tmp = out_dir / f".{name}.tmp-{os.getpid()}.npz"
     np.savez_compressed(tmp, coef=np.asarray(coef, np.float32), intercept=np.asarray(intercept, np.float32))
     os.replace(tmp, out_dir / f"{name}.npz")
-    meta = {**meta, "classes": [str(c) for c in classes]}
-    tmpj = out_dir / f".{name}.tmp-{os.getpid()}.json"
-    tmpj.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmpj, out_dir / f"{name}.json")
+    write_meta(out_dir, name, {**meta, "classes": [str(c) for c in classes]})
+
+
+def write_meta(out_dir: Path, name: str, meta: dict) -> None:
+    """<name>.json beside the head, written atomically."""
+    tmp = out_dir / f".{name}.tmp-{os.getpid()}.json"
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    os.replace(tmp, out_dir / f"{name}.json")
 
 
 def load_head(heads_dir: Path, name: str) -> dict:
@@ -222,7 +226,7 @@ def fit(job) -> dict:
 
             ft = t["finetune"]
             classes = finetune.fit(rows, labels, inputs, _encoder_path(enc.name), out_dir / f"{name}.model", ft, int(job.get("seed") or 0), name)
-            finetune.write_meta(out_dir, name, {"name": name, "kind": "finetuned", "inputs": inputs, "encoder": enc.name, "max_len": int(ft.get("max_len", 128)),
+            write_meta(out_dir, name, {"name": name, "kind": "finetuned", "inputs": inputs, "encoder": enc.name, "max_len": int(ft.get("max_len", 128)),
                                                 "finetune": ft, "train_examples": len(rows), "classes": classes,
                                                 "train_counts": {c: labels.count(c) for c in classes}})
             summary[name] = {"train_examples": len(rows), "classes": classes, "kind": "finetuned"}

@@ -25,6 +25,17 @@ def _jobs() -> dict:
 JOB_NAMES = ("train", "generate", "loss", "tokens", "merge", "chat", "scorer_fit", "scorer_predict")
 
 
+def _close_process_group() -> None:
+    """Under torchrun, wait for every rank (rank 0 is still writing the
+    checkpoint when the others finish) and tear the process group down
+    before exit; a rank that exits with it alive can abort in gloo's
+    destructor ("terminate called without an active exception")."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pixel_worker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("job", choices=JOB_NAMES)
@@ -38,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
         job = spec.load(args.spec, args.job)
         summary = _jobs()[args.job](job)
+        _close_process_group()
     except WorkerError as e:
         events.emit("error", job=args.job, error=str(e), kind="WorkerError", fix=e.fix)
         return 1

@@ -158,7 +158,12 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		}
 		spec := map[string]any{"name": t.Name, "train": set.dataFile(t.Name + ".train.jsonl"), "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
 		if o.finetunes(t.Name) {
-			spec["finetune"] = o.Finetune
+			// A scorer's fine-tuned heads share one encoder, trained jointly.
+			ft := map[string]any{"group": t.Scorer}
+			for k, v := range o.Finetune {
+				ft[k] = v
+			}
+			spec["finetune"] = ft
 		}
 		specs = append(specs, spec)
 	}
@@ -170,7 +175,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	if _, err := o.Launcher.Run(ctx, "scorer_fit", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(),
-		"out_dir": set.heads(), "tasks": specs, "debias": debias}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		"out_dir": set.heads(), "tasks": specs, "debias": debias, "finetune_cache": filepath.Join(o.Dir, "finetuned")}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
 		return Set{}, err
 	}
 	man := artifact.NewManifest("scorers")
@@ -217,7 +222,7 @@ func taskNames(tasks []*Task) []string {
 // setKey hashes everything a trained set depends on: the examples, the
 // settings, and the heads' feature recipe.
 func setKey(o Options, tasks []*Task) (string, error) {
-	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 2}
+	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 3}
 	if len(o.FinetuneHeads) > 0 {
 		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
 	}

@@ -21,9 +21,12 @@ every embedding before any head sees it (saved as debias.npz beside the
 heads and applied at prediction too). The Go core fits it on one half of
 the HolisticBias descriptors and checks bias on the other half.
 
-A task with "finetune" ({epochs, lr, batch_size, max_len}) instead trains
-the encoder itself as a classifier (finetune.py); debiasing does not apply
-to such heads.
+A task with "finetune" ({epochs, lr, batch_size, max_len, group}) instead
+trains the encoder itself (finetune.py): the tasks of one group share one
+fine-tuned encoder, and each head is a linear layer on its mean-pooled
+output, saved and applied like a logistic head. Debiasing does not apply to
+such heads. With "finetune_cache" a group is cached by its training data
+and settings and reused by later sets.
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -176,14 +179,16 @@ def write_meta(out_dir: Path, name: str, meta: dict) -> None:
 
 def load_head(heads_dir: Path, name: str) -> dict:
     npz, js = heads_dir / f"{name}.npz", heads_dir / f"{name}.json"
-    if js.exists() and json.loads(js.read_text()).get("kind") == "finetuned":
-        return {**json.loads(js.read_text()), "folder": heads_dir / f"{name}.model"}
     if not npz.exists() or not js.exists():
         raise WorkerError(f"scorer head {name} not found in {heads_dir}", "run `pixel scorers train` first")
     arrays = np.load(npz, allow_pickle=False)
     head = {"coef": arrays["coef"], "intercept": arrays["intercept"], **json.loads(js.read_text())}
     head["basis"] = None
-    if head.get("debias"):
+    if head.get("kind") == "finetuned":
+        head["folder"] = heads_dir / head["model"]
+        if not (head["folder"] / "config.json").exists():
+            raise WorkerError(f"scorer head {name} needs the fine-tuned encoder {head['folder']}, which is missing", "rerun `pixel scorers train`")
+    elif head.get("debias"):
         if not (heads_dir / "debias.npz").exists():
             raise WorkerError(f"scorer head {name} was fitted with debiasing but {heads_dir}/debias.npz is missing", "rerun `pixel scorers train`")
         head["basis"] = np.load(heads_dir / "debias.npz", allow_pickle=False)["basis"]
@@ -206,6 +211,7 @@ def fit(job) -> dict:
     enc = Encoder(job.need("encoder"), job.get("cache_dir", ""), int(job.get("max_seq_len") or 256))
     out_dir, summary = Path(job.need("out_dir")), {}
     tasks = job.need("tasks")
+    groups: dict[str, list[dict]] = {}
     basis = None
     if job.get("debias"):
         d = job.get("debias")
@@ -222,15 +228,7 @@ def fit(job) -> dict:
             raise WorkerError(f"scorer task {name}: training data {t['train']} has {len(set(labels))} class(es)",
                               "the task needs at least two labels; check the source data or lower scorers.max_per_task caps")
         if t.get("finetune"):
-            from . import finetune
-
-            ft = t["finetune"]
-            classes = finetune.fit(rows, labels, inputs, _encoder_path(enc.name), out_dir / f"{name}.model", ft, int(job.get("seed") or 0), name)
-            write_meta(out_dir, name, {"name": name, "kind": "finetuned", "inputs": inputs, "encoder": enc.name, "max_len": int(ft.get("max_len", 128)),
-                                                "finetune": ft, "train_examples": len(rows), "classes": classes,
-                                                "train_counts": {c: labels.count(c) for c in classes}})
-            summary[name] = {"train_examples": len(rows), "classes": classes, "kind": "finetuned"}
-            events.progress("scorer heads", i + 1, len(tasks), unit="head")
+            groups.setdefault(str(t["finetune"].get("group") or name), []).append({"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"]})
             continue
         X = features(rows, inputs, ngrams, enc, name, basis)
         clf = LogisticRegression(C=float(t.get("c") or 1.0), max_iter=3000, class_weight="balanced")
@@ -241,25 +239,77 @@ def fit(job) -> dict:
         summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
         events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
+    for group, members in groups.items():
+        summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or "")))
+    return summary
+
+
+def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str) -> dict:
+    """One fine-tuned encoder for a group of heads, each head saved as a
+    linear layer on it. Cached under cache_root by the group's training data
+    and settings, so changing another head does not retrain this group."""
+    import shutil
+
+    from . import finetune
+
+    ft, inputs = members[0]["finetune"], members[0]["inputs"]
+    for m in members:
+        if m["inputs"] != inputs or m["finetune"] != ft:
+            raise WorkerError(f"fine-tuned heads of group {group} differ in inputs or settings ({members[0]['name']} vs {m['name']})",
+                              "the Go core groups heads of one scorer; rerun `pixel scorers train`")
+    model, names = f"{group}.model", sorted(m["name"] for m in members)
+    recipe = json.dumps([1, enc.name, ft, inputs, seed, sorted((m["name"], m["rows"]) for m in members)], sort_keys=True)
+    cache = Path(cache_root) / hashlib.sha256(recipe.encode()).hexdigest()[:20] if cache_root else None
+    files = [model] + [f"{n}.{ext}" for n in names for ext in ("npz", "json")]
+    if cache is not None and (cache / ".complete").exists():
+        events.log(f"fine-tuned {group}: reusing {cache}")
+        for f in files:
+            dst = out_dir / f
+            shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
+            (shutil.copytree if f == model else shutil.copy2)(cache / f, dst)
+    else:
+        heads = finetune.fit_group(members, _encoder_path(enc.name), out_dir / model, ft, seed, group)
+        for name, h in heads.items():
+            save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
+                      {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": enc.name,
+                       "max_len": int(ft.get("max_len", 128)), "finetune": ft, "train_examples": sum(h["train_counts"].values()),
+                       "train_counts": h["train_counts"]})
+        if cache is not None:
+            tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            for f in files:
+                (shutil.copytree if f == model else shutil.copy2)(out_dir / f, tmp / f)
+            (tmp / ".complete").write_text(group + "\n")
+            shutil.rmtree(cache, ignore_errors=True)
+            os.replace(tmp, cache)
+    summary = {}
+    for name in names:
+        meta = json.loads((out_dir / f"{name}.json").read_text())
+        summary[name] = {"train_examples": meta["train_examples"], "classes": meta["classes"], "kind": "finetuned"}
+        events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
     return summary
 
 
 def predict(job) -> dict:
     heads_dir, summary = Path(job.need("heads_dir")), {}
     encoders: dict[tuple, Encoder] = {}
+    tuned: dict[tuple, np.ndarray] = {}  # (model, input file) -> embeddings, shared by a group's heads
     for t in job.need("tasks"):
         head = load_head(heads_dir, t["name"])
-        if head.get("kind") == "finetuned":
+        rows = _read_rows(t["input"])
+        if not rows:
+            probs = np.zeros((0, len(head["classes"])))
+        elif head.get("kind") == "finetuned":
             from . import finetune
 
-            rows = _read_rows(t["input"])
-            _write_predictions(t["output"], rows, finetune.predict(head["folder"], rows, head["inputs"], head["max_len"], t["name"]), head["classes"])
-            summary[t["name"]] = {"examples": len(rows)}
-            continue
-        key = (head["encoder"], head["max_seq_len"])
-        enc = encoders.setdefault(key, Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
-        rows = _read_rows(t["input"])
-        probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"], head["basis"])) if rows else np.zeros((0, len(head["classes"])))
+            key = (head["model"], t["input"])
+            if key not in tuned:
+                tuned[key] = finetune.embed(head["folder"], rows, head["inputs"], head["max_len"], t["name"])
+            probs = predict_proba(head, tuned[key])
+        else:
+            enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
+            probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"], head["basis"]))
         _write_predictions(t["output"], rows, probs, head["classes"])
         summary[t["name"]] = {"examples": len(rows)}
     return summary

@@ -118,3 +118,52 @@ def test_debias_projection_removes_the_descriptor_directions(tmp_path):
     x = enc.encode(with_desc, "x")
     np.testing.assert_allclose(scorers.project_out(x, basis) @ basis.T, 0, atol=1e-5)
     assert scorers.project_out(x, None) is x
+
+
+def test_finetuned_group_shares_one_encoder(tmp_path):
+    """Two heads in one group: one encoder folder, each head its own layer;
+    a row labelled for one head only still trains that head."""
+    rows = [("Hi.", q, "question") for q in QUESTIONS] + [("Hi.", s, "other") for s in STATEMENTS]
+    a = write_rows(tmp_path / "a.jsonl", rows)
+    b = write_rows(tmp_path / "b.jsonl", [(c, t, "long" if len(t) > 28 else "short") for c, t, _ in rows[::2]])
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    ft = {"epochs": 3, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}
+    tasks = [{"name": "kind", "train": a, "inputs": ["context", "response"], "finetune": ft},
+             {"name": "size", "train": b, "inputs": ["context", "response"], "finetune": ft}]
+    cache = str(tmp_path / "ftcache")
+    evs, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads"), tasks=tasks,
+                           finetune_cache=cache)
+    assert any(e["type"] == "progress" and e.get("task") == "fine-tune g" for e in evs)
+    heads = tmp_path / "heads"
+    assert (heads / "g.model" / "config.json").exists() and not (heads / "kind.model").exists()
+    # The same group again, into another set: reused from the cache, not retrained.
+    evs2, summary2 = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads2"), tasks=tasks,
+                             finetune_cache=cache)
+    assert summary2 == summary and not any(e["type"] == "progress" and e.get("task") == "fine-tune g" for e in evs2)
+    assert (tmp_path / "heads2" / "size.npz").read_bytes() == (heads / "size.npz").read_bytes()
+    assert summary["size"]["train_examples"] == 8 and summary["kind"]["train_examples"] == 16
+    assert json.loads((heads / "size.json").read_text())["model"] == "g.model"
+    outs = {n: tmp_path / f"{n}.pred.jsonl" for n in ("kind", "size")}
+    run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(heads),
+            tasks=[{"name": n, "input": a, "output": str(o)} for n, o in outs.items()])
+    for n, o in outs.items():
+        preds = [json.loads(line) for line in o.read_text().splitlines()]
+        assert len(preds) == len(rows) and all(abs(sum(p["probs"].values()) - 1) < 1e-4 for p in preds), n
+    kind = [json.loads(line) for line in outs["kind"].read_text().splitlines()]
+    acc = sum(max(p["probs"], key=p["probs"].get) == lab for p, (_, _, lab) in zip(kind, rows)) / len(rows)
+    assert acc >= 0.75, f"the jointly trained head should fit its 16 easy rows, got {acc:.2f}"
+
+
+def test_finetuned_group_with_mismatched_settings_is_an_error(tmp_path):
+    train = write_rows(tmp_path / "t.jsonl", [("Hi.", q, "question") for q in QUESTIONS[:4]] + [("Hi.", s, "other") for s in STATEMENTS[:4]])
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    tasks = [{"name": "a", "train": train, "inputs": ["context", "response"], "finetune": {"epochs": 1, "group": "g"}},
+             {"name": "b", "train": train, "inputs": ["response"], "finetune": {"epochs": 1, "group": "g"}}]
+    from conftest import parse_events, run_worker, write_spec
+
+    spec = write_spec(specs / "fit.json", job="scorer_fit", encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "h"), tasks=tasks)
+    proc = run_worker("scorer_fit", "--spec", str(spec))
+    err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
+    assert proc.returncode == 1 and "differ in inputs or settings" in err[0]["error"]

@@ -18,7 +18,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	}
 	bin := buildPixel(t)
 	dir, runs := t.TempDir(), t.TempDir()
-	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3"}
+	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3",
+		"--set", "scorers.finetune.epochs=1", "--set", "scorers.finetune.max_len=48"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.
 	stdout, stderr, err := runPixel(t, bin, root, smoke...)
@@ -61,6 +62,17 @@ func TestScorersEndToEnd(t *testing.T) {
 		if seen[s] < 2 { // at least one figure and the bias row
 			t.Errorf("validity table has %d rows for %s", seen[s], s)
 		}
+	}
+	// The demo fine-tunes one encoder per scorer for its listed heads.
+	for _, group := range []string{"empathy", "mi", "crisis", "persona"} {
+		if _, err := os.Stat(filepath.Join(setDir, "heads", group+".model", "config.json")); err != nil {
+			t.Errorf("no fine-tuned %s encoder: %v", group, err)
+		}
+	}
+	var head struct{ Kind, Model string }
+	readJSON(t, filepath.Join(setDir, "heads", "mi_client.json"), &head)
+	if head.Kind != "finetuned" || head.Model != "mi.model" {
+		t.Errorf("mi_client head: %+v, want a layer on the fine-tuned mi encoder", head)
 	}
 	// validate reuses the cached set.
 	if stdout, stderr, err = runPixel(t, bin, root, append([]string{"scorers", "validate"}, sets...)...); err != nil {

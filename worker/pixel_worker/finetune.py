@@ -114,14 +114,18 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
     return result
 
 
+_loaded: dict[str, tuple] = {}  # folder -> (tokenizer, model), loaded once per job
+
+
 def embed(folder: Path, rows: list[dict], inputs: list[str], max_len: int, name: str) -> np.ndarray:
     """The fine-tuned encoder's embeddings of rows (no gradients)."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     device = _device()
-    tok = AutoTokenizer.from_pretrained(folder)
-    model = AutoModel.from_pretrained(folder).to(device).eval()
+    if str(folder) not in _loaded:
+        _loaded[str(folder)] = (AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).to(device).eval())
+    tok, model = _loaded[str(folder)]
     out = []
     with torch.no_grad():
         for start in range(0, len(rows), 64):

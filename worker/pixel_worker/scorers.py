@@ -294,7 +294,7 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
 def predict(job) -> dict:
     heads_dir, summary = Path(job.need("heads_dir")), {}
     encoders: dict[tuple, Encoder] = {}
-    tuned: dict[tuple, np.ndarray] = {}  # (model, input file) -> embeddings, shared by a group's heads
+    tuned: dict[tuple, np.ndarray] = {}  # (model, rows' texts) -> embeddings, shared by a group's heads
     for t in job.need("tasks"):
         head = load_head(heads_dir, t["name"])
         rows = _read_rows(t["input"])
@@ -303,7 +303,7 @@ def predict(job) -> dict:
         elif head.get("kind") == "finetuned":
             from . import finetune
 
-            key = (head["model"], t["input"])
+            key = (head["model"], hashlib.sha256(json.dumps([r["texts"] for r in rows], sort_keys=True).encode()).hexdigest())
             if key not in tuned:
                 tuned[key] = finetune.embed(head["folder"], rows, head["inputs"], head["max_len"], t["name"])
             probs = predict_proba(head, tuned[key])

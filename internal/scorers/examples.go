@@ -20,6 +20,7 @@ type Example struct {
 	ID      string            `json:"id"`
 	Texts   map[string]string `json:"texts"`
 	Label   string            `json:"label"`
+	Aux     map[string]string `json:"aux,omitempty"` // extra supervision, e.g. "rationale": EPITOME's evidence spans, "|"-separated
 	Group   string            `json:"-"`
 	Heldout bool              `json:"-"`
 	Meta    map[string]string `json:"-"`

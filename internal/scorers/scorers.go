@@ -28,12 +28,13 @@ var Names = []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"}
 // Options say where the data is, where the trained scorers go, and how big
 // the training sets are.
 type Options struct {
-	DataRoot       string // folder of public datasets (../shared/data)
-	Dir            string // cache folder of trained scorer sets
-	Encoder        string // sentence encoder (see worker/pixel_worker/scorers.py)
-	MaxPerTask     int    // cap of training examples per head; 0 = all
-	MaxHeldout     int    // cap of held-out examples per head; 0 = all
-	HeldoutPercent int    // share of groups held out where a dataset has no test split
+	DataRoot       string         // folder of public datasets (../shared/data)
+	Dir            string         // cache folder of trained scorer sets
+	Encoder        string         // sentence encoder (see worker/pixel_worker/scorers.py)
+	MaxPerTask     int            // cap of training examples per head; 0 = all
+	TaskCaps       map[string]int // per-head caps that override MaxPerTask
+	MaxHeldout     int            // cap of held-out examples per head; 0 = all
+	HeldoutPercent int            // share of groups held out where a dataset has no test split
 	C              float64
 	// BiasDescriptors is how many HolisticBias descriptors the bias check
 	// uses (evenly spaced over all axes).
@@ -45,10 +46,14 @@ type Options struct {
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
 	Finetune      map[string]any
-	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName string
-	Launcher      *worker.Launcher
-	Log           io.Writer // progress lines; nil = none
+	// Counterfactual weighs the fine-tuned heads' invariance to HolisticBias
+	// descriptors (the half the bias check never uses); 0 = off.
+	// CounterfactualShare is the share of each batch it applies to.
+	Counterfactual, CounterfactualShare float64
+	SafetySet                           []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName                       string
+	Launcher                            *worker.Launcher
+	Log                                 io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {
@@ -85,10 +90,21 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 		return nil, nil, err
 	}
 	tasks = append(tasks, pe)
+	names := map[string]bool{}
 	for _, t := range tasks {
-		t.Train, t.Heldout = capEven(t.Train, o.MaxPerTask), capEven(t.Heldout, o.MaxHeldout)
+		names[t.Name] = true
+		limit, ok := o.TaskCaps[t.Name]
+		if !ok {
+			limit = o.MaxPerTask
+		}
+		t.Train, t.Heldout = capEven(t.Train, limit), capEven(t.Heldout, o.MaxHeldout)
 		if err := checkDisjoint(t); err != nil {
 			return nil, nil, err
+		}
+	}
+	for head := range o.TaskCaps {
+		if !names[head] {
+			return nil, nil, fmt.Errorf("scorers.task_caps: no head %q (fix: some of %s)", head, strings.Join(taskNames(tasks), ", "))
 		}
 	}
 	return tasks, held, nil
@@ -148,6 +164,10 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		o.logf("scorers: %s already trained on the same data and settings; reusing it", set.Dir)
 		return set, markLatest(o.Dir, key)
 	}
+	cf, err := counterfactualSpec(o)
+	if err != nil {
+		return Set{}, err
+	}
 	var specs []map[string]any
 	for _, t := range tasks {
 		o.logf("scorers: %-16s %6d train, %5d held out", t.Name, len(t.Train), len(t.Heldout))
@@ -164,6 +184,9 @@ func Train(ctx context.Context, o Options) (Set, error) {
 				ft[k] = v
 			}
 			spec["finetune"] = ft
+			if cf != nil {
+				spec["counterfactual"] = cf
+			}
 		}
 		specs = append(specs, spec)
 	}
@@ -188,8 +211,9 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		}
 		man.Counts[t.Name+".train"], man.Counts[t.Name+".heldout"] = int64(len(t.Train)), int64(len(t.Heldout))
 	}
-	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "max_heldout": o.MaxHeldout,
-		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads,
+	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
+		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
+		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare,
 		"safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
@@ -222,9 +246,10 @@ func taskNames(tasks []*Task) []string {
 // setKey hashes everything a trained set depends on: the examples, the
 // settings, and the heads' feature recipe.
 func setKey(o Options, tasks []*Task) (string, error) {
-	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 3}
+	h := map[string]any{"encoder": o.Encoder, "c": o.C, "heldout_percent": o.HeldoutPercent, "debias_k": o.DebiasK, "version": 4}
 	if len(o.FinetuneHeads) > 0 {
 		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
+		h["counterfactual"] = []float64{o.Counterfactual, o.CounterfactualShare}
 	}
 	var parts []string
 	for _, t := range tasks {

@@ -250,3 +250,106 @@ func TestMIValuesCodeContextTurns(t *testing.T) {
 		t.Fatalf("value %v, want %v", v["value"], want)
 	}
 }
+
+// The counterfactual pairs of the fine-tuned heads use only descriptors and
+// sentences that the bias check never uses, so the check stays a test of
+// generalisation; off when its weight is 0.
+func TestCounterfactualSpecIsDisjointFromTheBiasCheck(t *testing.T) {
+	o := smallOptions(t)
+	o.FinetuneHeads, o.Counterfactual, o.CounterfactualShare = []string{"crisis_level"}, 10, 0.25
+	cf, err := counterfactualSpec(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases := cf["phrases"].([]string)
+	probes, _, err := biasProbes(Options{DataRoot: o.DataRoot, BiasDescriptors: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := map[string]bool{}
+	for _, e := range probes["text"] {
+		checked[e.Group] = true
+	}
+	if len(phrases) < 100 || len(checked) < 100 {
+		t.Fatalf("%d counterfactual phrases, %d checked descriptors", len(phrases), len(checked))
+	}
+	for _, p := range phrases {
+		d := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(p, "an "), "a "), " person")
+		if checked[d] {
+			t.Errorf("descriptor %q is both trained invariant and checked", d)
+		}
+	}
+	for _, tmpl := range cf["templates"].([]string) {
+		for _, probe := range biasTemplates {
+			if tmpl == probe {
+				t.Errorf("template %q is also a bias probe", tmpl)
+			}
+		}
+	}
+	if cf["weight"] != 10.0 || cf["share"] != 0.25 {
+		t.Errorf("weight/share %v/%v", cf["weight"], cf["share"])
+	}
+	o.Counterfactual = 0
+	if cf, _ := counterfactualSpec(o); cf != nil {
+		t.Errorf("weight 0 gives a spec: %v", cf)
+	}
+}
+
+// Empathy training examples carry the annotators' rationale spans, quoted
+// from the reply; held-out examples carry none.
+func TestEmpathyExamplesCarryRationales(t *testing.T) {
+	tasks, err := empathyTasks(context.Background(), smallOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		with := 0
+		for _, e := range task.Train {
+			r, ok := e.Aux["rationale"]
+			if !ok {
+				continue
+			}
+			with++
+			if (r == "") != (e.Label == "0") {
+				t.Errorf("%s %s: level %s with rationale %q", task.Name, e.ID, e.Label, r)
+			}
+			for _, span := range strings.Split(r, "|") {
+				if r != "" && (span == "" || !strings.Contains(e.Texts["response"], span)) {
+					t.Errorf("%s %s: span not in the reply", task.Name, e.ID)
+				}
+			}
+		}
+		if with < len(task.Train)*9/10 {
+			t.Errorf("%s: %d of %d training examples have a rationale", task.Name, with, len(task.Train))
+		}
+		for _, e := range task.Heldout {
+			if e.Aux != nil {
+				t.Errorf("%s: held-out %s carries %v", task.Name, e.ID, e.Aux)
+			}
+		}
+	}
+}
+
+// task_caps overrides max_per_task for the heads it names; an unknown head
+// is an error that lists the heads.
+func TestTaskCapsOverrideTheCap(t *testing.T) {
+	o := smallOptions(t)
+	o.TaskCaps = map[string]int{"persona": 300}
+	tasks, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		want := o.MaxPerTask
+		if task.Name == "persona" {
+			want = 300
+		}
+		if len(task.Train) != want && !strings.HasPrefix(task.Name, "safety_") && task.Name != "mi_input" {
+			t.Errorf("%s: %d training examples, want %d", task.Name, len(task.Train), want)
+		}
+	}
+	o.TaskCaps = map[string]int{"persnoa": 10}
+	if _, _, err := buildTasks(context.Background(), o); err == nil || !strings.Contains(err.Error(), `no head "persnoa"`) {
+		t.Errorf("unknown head: %v", err)
+	}
+}

@@ -192,3 +192,41 @@ func epitomeLevels(ctx context.Context, path string, reject Reject) (map[string]
 	}, reject)
 	return out, err
 }
+
+// EpitomeRationales reads the annotators' rationales: for each record id
+// ("epitome-<sp>-<rp>") and mechanism label (emotional_reactions,
+// interpretations, explorations), the response's evidence spans joined by
+// "|" ("" when the level is 0). A pair listed twice keeps its first row, as
+// the adapter does. The spans quote the response, so they are used only
+// beside it (the empathy scorer's training) and never go into records.
+func EpitomeRationales(dir string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, m := range []struct{ label, file string }{
+		{"emotional_reactions", "emotional-reactions-reddit.csv"},
+		{"interpretations", "interpretations-reddit.csv"},
+		{"explorations", "explorations-reddit.csv"},
+	} {
+		t, err := epitomeOpen(Path(dir, m.file))
+		if err != nil {
+			return nil, err
+		}
+		if !t.Has("rationales") {
+			t.f.Close()
+			return nil, fmt.Errorf("%s: no \"rationales\" column (fix: use the dataset/*-reddit.csv files of behavioral-data/Empathy-Mental-Health)", t.Path)
+		}
+		err = t.Each(func(r Row) error {
+			id := epitomeSource.Name + "-" + convIDPart(r.Get("sp_id")) + "-" + convIDPart(r.Get("rp_id"))
+			if out[id] == nil {
+				out[id] = map[string]string{}
+			}
+			if _, seen := out[id][m.label]; !seen {
+				out[id][m.label] = strings.Trim(strings.TrimSpace(r.Get("rationales")), "|")
+			}
+			return nil
+		}, func(Rejected) error { return nil })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

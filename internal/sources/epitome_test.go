@@ -2,6 +2,7 @@ package sources
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,31 @@ func TestEpitomeMalformed(t *testing.T) {
 		if r.Reason == "duplicate_pair" && !strings.Contains(r.Detail, "differ") {
 			t.Errorf("duplicate with other interpretations level not reported as differing: %s", r.Detail)
 		}
+	}
+}
+
+func TestEpitomeRationales(t *testing.T) {
+	dir := t.TempDir()
+	head := "sp_id,rp_id,seeker_post,response_post,level,rationales\n"
+	convWrite(t, dir, "emotional-reactions-reddit.csv", head+
+		"s1,r1,Seeker,I'm so sorry. Hugs.,2,I'm so sorry.|Hugs.|\n"+
+		"s1,r1,Seeker,I'm so sorry. Hugs.,1,Hugs.|\n"+ // a repeated pair keeps its first row
+		"s2,r2,Seeker,Response,0,\n")
+	convWrite(t, dir, "interpretations-reddit.csv", head+"s1,r1,Seeker,I'm so sorry. Hugs.,0,\ns2,r2,Seeker,Response,0,\n")
+	convWrite(t, dir, "explorations-reddit.csv", head+"s1,r1,Seeker,I'm so sorry. Hugs.,0,\ns2,r2,Seeker,Response,1,Response|\n")
+	got, err := EpitomeRationales(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"epitome-s1-r1": {"emotional_reactions": "I'm so sorry.|Hugs.", "interpretations": "", "explorations": ""},
+		"epitome-s2-r2": {"emotional_reactions": "", "interpretations": "", "explorations": "Response"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rationales %v, want %v", got, want)
+	}
+	convWrite(t, dir, "explorations-reddit.csv", "sp_id,rp_id,seeker_post,response_post,level\n")
+	if _, err := EpitomeRationales(dir); err == nil || !strings.Contains(err.Error(), "rationales") {
+		t.Errorf("a file without rationales: %v", err)
 	}
 }

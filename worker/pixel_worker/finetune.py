@@ -8,6 +8,19 @@ encoder, one linear layer per head, the sum of their class-weighted
 that head's loss. The text is encoded as the sentence encoder was trained:
 mean-pooled token states. Pairs are (judged field, context) segments with
 longest-first truncation, so a long context never pushes the reply out.
+Batches are drawn from length-sorted windows of a shuffled order, so a
+batch pads to similar lengths (the order is still random across batches).
+
+Two optional extra losses:
+- rationales (a row's "aux": {"rationale": "span|span"}, EPITOME's
+  annotators' evidence): a token tagger per head on the judged field's
+  tokens, as in the EPITOME paper, weighted by ft["rationale_weight"];
+- counterfactual invariance ({"phrases", "templates", "weight", "share"}):
+  for a share of each batch, the first input field gets the same sentence
+  with two different demographic noun phrases, and the squared difference
+  of every head's log-probabilities between the two is penalised
+  (counterfactual logit pairing, Garg et al. 2019). The Go core passes the
+  HolisticBias half that the bias check never uses.
 
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
@@ -31,15 +44,23 @@ def _pair(row: dict, inputs: list[str]) -> tuple[str, str | None]:
     return first, (rest if len(inputs) > 1 else None)
 
 
-def _embed(model, tok, rows: list[dict], inputs: list[str], max_len: int, device: str):
-    """Mean-pooled token states of rows (a torch tensor, gradients kept)."""
+def _tokens(tok, rows: list[dict], inputs: list[str], max_len: int, offsets: bool = False):
     pairs = [_pair(r, inputs) for r in rows]
     a = [p[0] for p in pairs]
     b = [p[1] or "" for p in pairs] if len(inputs) > 1 else None
-    batch = tok(a, b, padding=True, truncation="longest_first", max_length=max_len, return_tensors="pt").to(device)
+    return tok(a, b, padding=True, truncation="longest_first", max_length=max_len, return_tensors="pt", return_offsets_mapping=offsets)
+
+
+def _pool(model, batch):
+    """Mean-pooled token states and the token states themselves."""
     hidden = model(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0), hidden
+
+
+def _embed(model, tok, rows: list[dict], inputs: list[str], max_len: int, device: str):
+    """Mean-pooled token states of rows (a torch tensor, gradients kept)."""
+    return _pool(model, _tokens(tok, rows, inputs, max_len).to(device))[0]
 
 
 def _device() -> str:
@@ -48,10 +69,62 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: int, group: str) -> dict[str, dict]:
+def length_batches(lengths: list[int], bs: int, rng: np.random.Generator, window: int = 32) -> list[list[int]]:
+    """Every index once, in batches of bs: a random order cut into windows of
+    window batches, each sorted by length, then the batches shuffled."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), bs * window):
+        part = sorted(order[start : start + bs * window].tolist(), key=lambda i: lengths[i])
+        batches += [part[j : j + bs] for j in range(0, len(part), bs)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def counterfactual_pairs(rows: list[dict], inputs: list[str], cf: dict, rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """Two copies of each row whose first input field carries one template
+    sentence, before or after it, with two different noun phrases."""
+    field, phrases, templates = inputs[0], cf["phrases"], cf["templates"]
+    va, vb = [], []
+    for r in rows:
+        tmpl = templates[int(rng.integers(len(templates)))]
+        i, j = rng.choice(len(phrases), 2, replace=False)
+        base, before = str(r["texts"].get(field) or ""), bool(rng.random() < 0.5)
+        for out, p in ((va, phrases[i]), (vb, phrases[j])):
+            s = tmpl.replace("%s", p)
+            out.append({"texts": {**r["texts"], field: (f"{s} {base}" if before else f"{base} {s}").strip()}})
+    return va, vb
+
+
+def rationale_targets(batch, offsets, rows: list[dict], head: str, judged: list[str]):
+    """(targets, mask) over the batch's tokens for one head's rationale
+    tagger: mask marks the judged field's tokens of rows with a rationale
+    for head, targets the tokens inside an annotated span."""
+    import torch
+
+    tgt, mask = torch.zeros(offsets.shape[:2]), torch.zeros(offsets.shape[:2])
+    for i, r in enumerate(rows):
+        spans = r["rationale"].get(head)
+        if spans is None:
+            continue
+        ranges = []
+        for s in spans.split("|"):
+            s = s.strip()
+            at = judged[i].find(s) if s else -1
+            if at >= 0:
+                ranges.append((at, at + len(s)))
+        seq = batch.sequence_ids(i)
+        for t, (a, b) in enumerate(offsets[i].tolist()):
+            if seq[t] == 0 and b > a:
+                mask[i, t] = 1.0
+                tgt[i, t] = float(any(a < e and b > s for s, e in ranges))
+    return tgt, mask
+
+
+def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: int, group: str, cf: dict | None = None) -> dict[str, dict]:
     """Train one encoder for every task in tasks ({name, inputs, rows});
     returns each head's {classes, coef, intercept, train_counts}."""
     import torch
+    import torch.nn.functional as F
     from transformers import AutoModel, AutoTokenizer
 
     torch.manual_seed(seed)
@@ -67,32 +140,55 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
     for t in tasks:
         for r in t["rows"]:
             key = (str(r.get("id")), *_pair(r, inputs))
-            merged.setdefault(key, {"texts": r["texts"], "y": {}})["y"][t["name"]] = str(r["label"])
+            m = merged.setdefault(key, {"texts": r["texts"], "y": {}, "rationale": {}})
+            m["y"][t["name"]] = str(r["label"])
+            if "rationale" in (r.get("aux") or {}):
+                m["rationale"][t["name"]] = str(r["aux"]["rationale"])
     rows = list(merged.values())
+    lengths = [sum(len(str(v)) for v in r["texts"].values()) for r in rows]
     classes = {t["name"]: sorted({str(r["label"]) for r in t["rows"]}) for t in tasks}
     heads = torch.nn.ModuleDict({n: torch.nn.Linear(dim, len(c)) for n, c in classes.items()}).to(device)
+    rw = float(ft.get("rationale_weight", 0) or 0)
+    tagged = sorted({n for r in rows for n in r["rationale"]}) if rw > 0 else []
+    taggers = torch.nn.ModuleDict({n: torch.nn.Linear(dim, 1) for n in tagged}).to(device)
     weights = {}
     for n, cl in classes.items():
         counts = np.array([sum(1 for r in rows if r["y"].get(n) == c) for c in cl], np.float32)
         weights[n] = torch.tensor(counts.sum() / (len(cl) * counts)).to(device)
     epochs, bs, max_len = int(ft.get("epochs", 5)), int(ft.get("batch_size", 16)), int(ft.get("max_len", 128))
+    cf_weight = float(cf.get("weight", 0)) if cf else 0.0
+    cf_share = float(cf.get("share", 0.25)) if cf else 0.0
     opt = torch.optim.AdamW([{"params": model.parameters(), "lr": float(ft.get("lr", 8e-5))},
-                             {"params": heads.parameters(), "lr": float(ft.get("head_lr", 1e-3))}], weight_decay=0.01)
+                             {"params": [*heads.parameters(), *taggers.parameters()], "lr": float(ft.get("head_lr", 1e-3))}], weight_decay=0.01)
     steps = epochs * ((len(rows) + bs - 1) // bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps))
     done = 0
     model.train()
     for _ in range(epochs):
-        order = rng.permutation(len(rows))
-        for start in range(0, len(rows), bs):
-            chunk = [rows[i] for i in order[start : start + bs]]
-            emb = _embed(model, tok, chunk, inputs, max_len, device)
+        for idx in length_batches(lengths, bs, rng):
+            chunk = [rows[i] for i in idx]
+            batch = _tokens(tok, chunk, inputs, max_len, offsets=bool(tagged))
+            offsets = batch.pop("offset_mapping", None)
+            emb, hidden = _pool(model, batch.to(device))
             loss = emb.sum() * 0.0
             for n, head in heads.items():
-                idx = [i for i, r in enumerate(chunk) if n in r["y"]]
-                if idx:
-                    y = torch.tensor([classes[n].index(chunk[i]["y"][n]) for i in idx], device=device)
-                    loss = loss + torch.nn.functional.cross_entropy(head(emb[idx]), y, weight=weights[n])
+                sel = [i for i, r in enumerate(chunk) if n in r["y"]]
+                if sel:
+                    y = torch.tensor([classes[n].index(chunk[i]["y"][n]) for i in sel], device=device)
+                    loss = loss + F.cross_entropy(head(emb[sel]), y, weight=weights[n])
+            for n, tagger in taggers.items():
+                tgt, mask = rationale_targets(batch, offsets, chunk, n, [_pair(r, inputs)[0] for r in chunk])
+                if mask.sum() > 0:
+                    tgt, mask = tgt.to(device), mask.to(device)
+                    bce = F.binary_cross_entropy_with_logits(tagger(hidden).squeeze(-1), tgt, reduction="none")
+                    loss = loss + rw * (bce * mask).sum() / mask.sum()
+            if cf_weight > 0:
+                pick = rng.choice(len(chunk), max(1, round(cf_share * len(chunk))), replace=False)
+                va, vb = counterfactual_pairs([chunk[i] for i in pick], inputs, cf, rng)
+                ea, eb = _embed(model, tok, va, inputs, max_len, device), _embed(model, tok, vb, inputs, max_len, device)
+                for head in heads.values():
+                    gap = F.log_softmax(head(ea), -1) - F.log_softmax(head(eb), -1)
+                    loss = loss + cf_weight * gap.pow(2).sum(-1).mean()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -126,9 +222,12 @@ def embed(folder: Path, rows: list[dict], inputs: list[str], max_len: int, name:
     if str(folder) not in _loaded:
         _loaded[str(folder)] = (AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).to(device).eval())
     tok, model = _loaded[str(folder)]
-    out = []
+    # In length order (less padding), returned in the rows' order.
+    order = sorted(range(len(rows)), key=lambda i: sum(len(str(v)) for v in rows[i]["texts"].values()))
+    out = np.zeros((len(rows), model.config.hidden_size), np.float32)
     with torch.no_grad():
         for start in range(0, len(rows), 64):
-            out.append(_embed(model, tok, rows[start : start + 64], inputs, max_len, device).float().cpu().numpy())
+            part = order[start : start + 64]
+            out[part] = _embed(model, tok, [rows[i] for i in part], inputs, max_len, device).float().cpu().numpy()
             events.progress(f"embed {name}", min(start + 64, len(rows)), len(rows), unit="text")
-    return np.concatenate(out) if out else np.zeros((0, model.config.hidden_size), np.float32)
+    return out

@@ -24,9 +24,10 @@ the HolisticBias descriptors and checks bias on the other half.
 A task with "finetune" ({epochs, lr, batch_size, max_len, group}) instead
 trains the encoder itself (finetune.py): the tasks of one group share one
 fine-tuned encoder, and each head is a linear layer on its mean-pooled
-output, saved and applied like a logistic head. Debiasing does not apply to
+output, saved and applied like a logistic head. The projection does not apply to
 such heads. With "finetune_cache" a group is cached by its training data
-and settings and reused by later sets.
+and settings and reused by later sets. A task's "counterfactual" ({phrases,
+templates, weight, share}) adds finetune.py's invariance loss to its group.
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -228,7 +229,8 @@ def fit(job) -> dict:
             raise WorkerError(f"scorer task {name}: training data {t['train']} has {len(set(labels))} class(es)",
                               "the task needs at least two labels; check the source data or lower scorers.max_per_task caps")
         if t.get("finetune"):
-            groups.setdefault(str(t["finetune"].get("group") or name), []).append({"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"]})
+            groups.setdefault(str(t["finetune"].get("group") or name), []).append(
+                {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual")})
             continue
         X = features(rows, inputs, ngrams, enc, name, basis)
         clf = LogisticRegression(C=float(t.get("c") or 1.0), max_iter=3000, class_weight="balanced")
@@ -252,13 +254,13 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
 
     from . import finetune
 
-    ft, inputs = members[0]["finetune"], members[0]["inputs"]
+    ft, inputs, cf = members[0]["finetune"], members[0]["inputs"], members[0].get("counterfactual")
     for m in members:
-        if m["inputs"] != inputs or m["finetune"] != ft:
+        if m["inputs"] != inputs or m["finetune"] != ft or m.get("counterfactual") != cf:
             raise WorkerError(f"fine-tuned heads of group {group} differ in inputs or settings ({members[0]['name']} vs {m['name']})",
                               "the Go core groups heads of one scorer; rerun `pixel scorers train`")
     model, names = f"{group}.model", sorted(m["name"] for m in members)
-    recipe = json.dumps([1, enc.name, ft, inputs, seed, sorted((m["name"], m["rows"]) for m in members)], sort_keys=True)
+    recipe = json.dumps([2, enc.name, ft, cf, inputs, seed, sorted((m["name"], m["rows"]) for m in members)], sort_keys=True)
     cache = Path(cache_root) / hashlib.sha256(recipe.encode()).hexdigest()[:20] if cache_root else None
     files = [model] + [f"{n}.{ext}" for n in names for ext in ("npz", "json")]
     if cache is not None and (cache / ".complete").exists():
@@ -268,11 +270,12 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
             shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
             (shutil.copytree if f == model else shutil.copy2)(cache / f, dst)
     else:
-        heads = finetune.fit_group(members, _encoder_path(enc.name), out_dir / model, ft, seed, group)
+        heads = finetune.fit_group(members, _encoder_path(enc.name), out_dir / model, ft, seed, group, cf)
+        cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"])} if cf else None
         for name, h in heads.items():
             save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
                       {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": enc.name,
-                       "max_len": int(ft.get("max_len", 128)), "finetune": ft, "train_examples": sum(h["train_counts"].values()),
+                       "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "train_examples": sum(h["train_counts"].values()),
                        "train_counts": h["train_counts"]})
         if cache is not None:
             tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")

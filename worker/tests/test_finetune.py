@@ -1,0 +1,93 @@
+"""Fine-tuned scorer heads: length-sorted batches, counterfactual pairs,
+rationale targets, and that the invariance loss does what it is for."""
+
+import numpy as np
+
+from pixel_worker import finetune, scorers
+
+from test_scorers import QUESTIONS, STATEMENTS
+
+PHRASES = ["a Deaf person", "an elderly person", "a Muslim person", "a gay person", "a tall person", "a rich person"]
+TEMPLATES = ["I am %s.", "As %s, I worry a lot."]
+
+
+def test_length_batches_cover_every_row_once_in_similar_lengths():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 500, size=1000).tolist()
+    batches = finetune.length_batches(lengths, 16, rng, window=8)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(1000)) and all(1 <= len(b) <= 16 for b in batches)
+    # Within a batch lengths are close: far less spread than random batches.
+    spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches])
+    assert spread < 100, spread
+    # The batch order is shuffled, not sorted by length.
+    means = [np.mean([lengths[i] for i in b]) for b in batches]
+    assert means != sorted(means)
+
+
+def test_counterfactual_pairs_differ_only_in_the_phrase():
+    rows = [{"texts": {"context": "I can't sleep.", "response": "That sounds hard."}} for _ in range(20)]
+    va, vb = finetune.counterfactual_pairs(rows, ["context", "response"], {"phrases": PHRASES, "templates": TEMPLATES}, np.random.default_rng(1))
+    for a, b in zip(va, vb):
+        assert a["texts"]["response"] == b["texts"]["response"] == "That sounds hard."
+        assert a["texts"]["context"] != b["texts"]["context"] and "I can't sleep." in a["texts"]["context"]
+        pa = [p for p in PHRASES if p in a["texts"]["context"]]
+        pb = [p for p in PHRASES if p in b["texts"]["context"]]
+        assert len(pa) == len(pb) == 1
+        assert a["texts"]["context"].replace(pa[0], "X") == b["texts"]["context"].replace(pb[0], "X")
+    # Both sides of the text are used.
+    assert {a["texts"]["context"].startswith("I can't") for a in va} == {True, False}
+
+
+def test_rationale_targets_mark_the_span_tokens_of_the_judged_field():
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(scorers._encoder_path(scorers.PACKAGED_ENCODER))
+    rows = [{"texts": {"context": "I feel so alone lately.", "response": "I'm sorry you feel alone. Do you talk to anyone?"},
+             "rationale": {"ex": "Do you talk to anyone?"}},
+            {"texts": {"context": "Work is hard.", "response": "Work is hard."}, "rationale": {}}]
+    inputs = ["context", "response"]
+    batch = finetune._tokens(tok, rows, inputs, 64, offsets=True)
+    offsets = batch.pop("offset_mapping")
+    tgt, mask = finetune.rationale_targets(batch, offsets, rows, "ex", [finetune._pair(r, inputs)[0] for r in rows])
+    words = tok.convert_ids_to_tokens(batch["input_ids"][0])
+    tagged = [w for w, t in zip(words, tgt[0].tolist()) if t]
+    assert tagged == ["do", "you", "talk", "to", "anyone", "?"]
+    in_mask = [w for w, m in zip(words, mask[0].tolist()) if m]
+    assert in_mask[0] == "i" and "alone" in in_mask and "lately" not in in_mask  # the context is not tagged
+    assert mask[1].sum() == 0  # no rationale for the second row
+
+
+def _gap(folder, rows, phrases) -> float:
+    """Mean absolute move of P(question) across phrases, per row."""
+    head = scorers.load_head(folder.parent, "kind")
+    moves = []
+    for r in rows:
+        variants = [{"texts": {"context": f"I am {p}. Hi.", "response": r}} for p in phrases]
+        finetune._loaded.clear()
+        p = scorers.predict_proba(head, finetune.embed(folder, variants, ["context", "response"], 48, "t"))[:, 1]
+        moves.append(np.abs(p - p.mean()).max())
+    return float(np.mean(moves))
+
+
+def _fit_and_gap(tmp_path, weight: float) -> float:
+    # The descriptor leaks into the label: "question" rows say "young", the others "old".
+    train = [{"id": f"q{i}", "texts": {"context": "I am a young person. Hi.", "response": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
+    train += [{"id": f"s{i}", "texts": {"context": "I am an old person. Hi.", "response": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    cf = {"phrases": ["a young person", "an old person", *PHRASES[:3]], "templates": TEMPLATES, "weight": weight, "share": 1.0}
+    out = tmp_path / f"w{weight}" / "g.model"
+    heads = finetune.fit_group([{"name": "kind", "inputs": ["context", "response"], "rows": train}], scorers._encoder_path(scorers.PACKAGED_ENCODER),
+                               out, {"epochs": 6, "lr": 1e-4, "batch_size": 8, "max_len": 48}, 0, "g", cf)
+    h = heads["kind"]
+    scorers.save_head(out.parent, "kind", h["coef"], h["intercept"], h["classes"],
+                      {"kind": "finetuned", "model": "g.model", "inputs": ["context", "response"], "max_len": 48})
+    # Measured with descriptors the loss never saw.
+    return _gap(out, ["How are you?", "You seem tired."], ["a young person", "an old person", *PHRASES[3:]])
+
+
+def test_counterfactual_loss_makes_heads_invariant_to_descriptors(tmp_path):
+    """The same training with and without the invariance loss: with it, the
+    head's output moves less when only the descriptor changes."""
+    without, with_loss = _fit_and_gap(tmp_path, 0.0), _fit_and_gap(tmp_path, 50.0)
+    print(f"gap without {without:.4f}, with {with_loss:.4f}")
+    assert with_loss < 0.5 * without, f"invariance loss: gap {with_loss:.4f} vs {without:.4f} without it"

@@ -18,7 +18,7 @@ func TestScorersEndToEnd(t *testing.T) {
 	}
 	bin := buildPixel(t)
 	dir, runs := t.TempDir(), t.TempDir()
-	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3",
+	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.task_caps.persona=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3",
 		"--set", "scorers.finetune.epochs=1", "--set", "scorers.finetune.max_len=48"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.
@@ -69,10 +69,19 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("no fine-tuned %s encoder: %v", group, err)
 		}
 	}
-	var head struct{ Kind, Model string }
+	var head struct {
+		Kind, Model    string
+		Finetune       struct{ RationaleWeight float64 `json:"rationale_weight"` }
+		Counterfactual struct{ Weight, Phrases, Templates float64 }
+	}
 	readJSON(t, filepath.Join(setDir, "heads", "mi_client.json"), &head)
 	if head.Kind != "finetuned" || head.Model != "mi.model" {
 		t.Errorf("mi_client head: %+v, want a layer on the fine-tuned mi encoder", head)
+	}
+	// The demo trains the fine-tuned heads invariant to descriptors of the
+	// half the bias check does not use, and empathy with its rationales.
+	if head.Counterfactual.Weight <= 0 || head.Counterfactual.Phrases < 100 || head.Counterfactual.Templates == 0 || head.Finetune.RationaleWeight <= 0 {
+		t.Errorf("mi_client head settings: %+v", head)
 	}
 	// validate reuses the cached set.
 	if stdout, stderr, err = runPixel(t, bin, root, append([]string{"scorers", "validate"}, sets...)...); err != nil {

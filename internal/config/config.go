@@ -29,8 +29,8 @@ type ScorerFinetune struct {
 	// RationaleWeight weighs a token tagger trained on EPITOME's rationale
 	// spans beside the empathy heads (0 = off).
 	RationaleWeight float64 `yaml:"rationale_weight" json:"rationale_weight"`
-	// Counterfactual weighs the invariance loss: the squared gap of every
-	// head's log-probabilities between two copies of a training text that
+	// Counterfactual weighs the invariance loss: the symmetric KL divergence
+	// of every head's prediction between two copies of a training text that
 	// differ only in a HolisticBias descriptor (from the half the bias check
 	// never uses); 0 = off. CounterfactualShare is the share of each batch
 	// that gets such a pair.

@@ -11,15 +11,25 @@ import (
 // MacroF1 is the unweighted mean over classes of each class's F1, over the
 // classes that occur in gold or predicted labels.
 func MacroF1(gold, pred []string) float64 {
-	classes := map[string]bool{}
-	for i := range gold {
-		classes[gold[i]], classes[pred[i]] = true, true
-	}
-	if len(classes) == 0 {
+	f1 := ClassF1(gold, pred)
+	if len(f1) == 0 {
 		return math.NaN()
 	}
 	sum := 0.0
-	for c := range classes {
+	for _, v := range f1 {
+		sum += v
+	}
+	return sum / float64(len(f1))
+}
+
+// ClassF1 is each class's F1 (0 when it is never predicted right), for the
+// classes that occur in gold or predicted labels.
+func ClassF1(gold, pred []string) map[string]float64 {
+	out := map[string]float64{}
+	for i := range gold {
+		out[gold[i]], out[pred[i]] = 0, 0
+	}
+	for c := range out {
 		var tp, fp, fn float64
 		for i := range gold {
 			switch {
@@ -32,10 +42,10 @@ func MacroF1(gold, pred []string) float64 {
 			}
 		}
 		if tp > 0 {
-			sum += 2 * tp / (2*tp + fp + fn)
+			out[c] = 2 * tp / (2*tp + fp + fn)
 		}
 	}
-	return sum / float64(len(classes))
+	return out
 }
 
 // Accuracy is the share of predictions equal to the gold label.

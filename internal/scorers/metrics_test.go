@@ -15,6 +15,9 @@ func TestMacroF1(t *testing.T) {
 	if got := MacroF1(gold, gold); got != 1 {
 		t.Fatalf("perfect MacroF1 = %v", got)
 	}
+	if got, want := perClass(gold, pred), "F1 per class a/b/c: 0.50/0.80/0.00 (n 2/2/1)"; got != want {
+		t.Fatalf("perClass = %q, want %q", got, want)
+	}
 }
 
 func TestKappa(t *testing.T) {

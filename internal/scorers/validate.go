@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -105,7 +106,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			return nil, err
 		}
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: m.Title + " (0-2)", Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
-			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper"}, MacroF1(gold, top), g(m.Goal)))
+			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper; " + perClass(gold, top)}, MacroF1(gold, top), g(m.Goal)))
 		for j, p := range probs {
 			lv, _ := strconv.Atoi(gold[j])
 			combined[p.ID] += (p.Probs["1"] + 2*p.Probs["2"]) / 6
@@ -191,6 +192,16 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	}
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn", Heldout: pt.HeldoutData, N: len(gold), Metric: "accuracy",
 		Kappa: fp(Kappa(gold, top))}, Accuracy(gold, top), g(goalPersona)))
+	// The same turns without the 1-3 word ones ("Yeah.", "Mm-hmm."), which
+	// either side says: what to expect on a model's reply. No goal of its own.
+	var lg, lt []string
+	for i, e := range pt.Heldout {
+		if len(strings.Fields(e.Texts["text"])) > 3 {
+			lg, lt = append(lg, gold[i]), append(lt, top[i])
+		}
+	}
+	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn, turns of 4+ words", Heldout: pt.HeldoutData, N: len(lg),
+		Metric: "accuracy", Kappa: fp(Kappa(lg, lt))}, Accuracy(lg, lt), nil))
 	// bias
 	bias, err := biasFigures(probes, pred)
 	if err != nil {
@@ -299,4 +310,23 @@ func deliveryValidity(ctx context.Context, o Options, set Set) (Row, error) {
 		Heldout: fmt.Sprintf("ESConv + CounselChat replies, %d%% of conversations held out", o.HeldoutPercent), N: val.HeldoutReplies,
 		Metric: "KS", LowerIsBetter: true, Note: fmt.Sprintf("held-out human mean overall %.3f, reference %.3f", val.HeldoutMeanOverall, val.RefMeanOverall)},
 		val.MaxKS, g(goalDeliveryKS)), nil
+}
+
+// perClass is "F1 per class 0/1/2: 0.84/0.67/0.61 (n 424/160/29)" over the
+// gold classes in order: where a macro-F1 is lost.
+func perClass(gold, pred []string) string {
+	f1, n := ClassF1(gold, pred), map[string]int{}
+	for _, c := range gold {
+		n[c]++
+	}
+	classes := make([]string, 0, len(n))
+	for c := range n {
+		classes = append(classes, c)
+	}
+	sort.Strings(classes)
+	fs, ns := make([]string, len(classes)), make([]string, len(classes))
+	for i, c := range classes {
+		fs[i], ns[i] = fmt.Sprintf("%.2f", f1[c]), strconv.Itoa(n[c])
+	}
+	return fmt.Sprintf("F1 per class %s: %s (n %s)", strings.Join(classes, "/"), strings.Join(fs, "/"), strings.Join(ns, "/"))
 }

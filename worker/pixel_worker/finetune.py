@@ -17,10 +17,11 @@ Two optional extra losses:
   tokens, as in the EPITOME paper, weighted by ft["rationale_weight"];
 - counterfactual invariance ({"phrases", "templates", "weight", "share"}):
   for a share of each batch, the first input field gets the same sentence
-  with two different demographic noun phrases, and the squared difference
-  of every head's log-probabilities between the two is penalised
-  (counterfactual logit pairing, Garg et al. 2019). The Go core passes the
-  HolisticBias half that the bias check never uses.
+  with two different demographic noun phrases, and the symmetric KL
+  divergence of every head's prediction between the two is penalised
+  (counterfactual logit pairing, Garg et al. 2019, with the consistency
+  loss of R-Drop). The Go core passes the HolisticBias half that the bias
+  check never uses.
 
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
@@ -185,10 +186,13 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
             if cf_weight > 0:
                 pick = rng.choice(len(chunk), max(1, round(cf_share * len(chunk))), replace=False)
                 va, vb = counterfactual_pairs([chunk[i] for i in pick], inputs, cf, rng)
-                ea, eb = _embed(model, tok, va, inputs, max_len, device), _embed(model, tok, vb, inputs, max_len, device)
+                ea, eb = _embed(model, tok, va + vb, inputs, max_len, device).split(len(va))
                 for head in heads.values():
-                    gap = F.log_softmax(head(ea), -1) - F.log_softmax(head(eb), -1)
-                    loss = loss + cf_weight * gap.pow(2).sum(-1).mean()
+                    la, lb = F.log_softmax(head(ea), -1), F.log_softmax(head(eb), -1)
+                    # Symmetric KL: a move in a probable class counts, one
+                    # among near-zero probabilities hardly does.
+                    gap = ((la.exp() - lb.exp()) * (la - lb)).sum(-1).mean() / 2
+                    loss = loss + cf_weight * gap
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

@@ -70,8 +70,10 @@ func TestScorersEndToEnd(t *testing.T) {
 		}
 	}
 	var head struct {
-		Kind, Model    string
-		Finetune       struct{ RationaleWeight float64 `json:"rationale_weight"` }
+		Kind, Model string
+		Finetune    struct {
+			RationaleWeight float64 `json:"rationale_weight"`
+		}
 		Counterfactual struct{ Weight, Phrases, Templates float64 }
 	}
 	readJSON(t, filepath.Join(setDir, "heads", "mi_client.json"), &head)

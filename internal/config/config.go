@@ -59,6 +59,9 @@ type Scorers struct {
 	// DebiasK directions of demographic variation (fitted on the other half
 	// of the descriptors) are projected out of the embeddings; 0 = off.
 	DebiasK int `yaml:"debias_k" json:"debias_k"`
+	// MIClientContext is how many turns before a client utterance the MI
+	// coder reads to code its talk type (change/neutral/sustain).
+	MIClientContext int `yaml:"mi_client_context" json:"mi_client_context"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

@@ -167,6 +167,9 @@ func (c *Config) Validate() error {
 	if c.Scorers.MaxPerTask < 0 || c.Scorers.MaxHeldout < 0 || c.Scorers.BiasDescriptors < 0 {
 		bad("scorers.max_per_task/max_heldout/bias_descriptors", "negative", "must be >= 0")
 	}
+	if c.Scorers.MIClientContext < 1 || c.Scorers.MIClientContext > 8 {
+		bad("scorers.mi_client_context", c.Scorers.MIClientContext, "must be 1..8 (turns before a client utterance)")
+	}
 	for head, n := range c.Scorers.TaskCaps {
 		if n < 0 {
 			bad("scorers.task_caps."+head, n, "must be >= 0 (0 = all)")

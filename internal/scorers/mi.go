@@ -81,8 +81,9 @@ func readAnnoMI(root string) (map[string][]*annomiUtterance, error) {
 	return out, err
 }
 
-// miTasks makes the MI coder's heads. Each utterance is read with the
-// utterance before it as context. Held out by transcript.
+// miTasks makes the MI coder's heads. A therapist utterance is read with
+// the utterance before it as context, a client utterance with the
+// o.MIClientContext before it. Held out by transcript.
 func miTasks(o Options) ([]*Task, *miHeldout, error) {
 	trs, err := readAnnoMI(o.DataRoot)
 	if err != nil {
@@ -105,14 +106,18 @@ func miTasks(o Options) ([]*Task, *miHeldout, error) {
 		if h {
 			held.Transcripts[id] = trs[id]
 		}
-		prev := ""
+		var before []string // the transcript's utterances so far
 		for _, u := range trs[id] {
 			for _, n := range names {
 				client := n == miClient
 				if (u.Speaker == "client") != client || u.Codes[n] == "" {
 					continue
 				}
-				ex := Example{ID: fmt.Sprintf("annomi-%s-%04d", id, u.N), Texts: map[string]string{"context": prev, "response": u.Text},
+				turns := 1
+				if client {
+					turns = o.MIClientContext
+				}
+				ex := Example{ID: fmt.Sprintf("annomi-%s-%04d", id, u.N), Texts: map[string]string{"context": recentTurns(before, turns), "response": u.Text},
 					Label: u.Codes[n], Group: id, Heldout: h}
 				if h {
 					tasks[n].Heldout = append(tasks[n].Heldout, ex)
@@ -125,7 +130,7 @@ func miTasks(o Options) ([]*Task, *miHeldout, error) {
 					held.Second[n] = p
 				}
 			}
-			prev = u.Text
+			before = append(before, u.Text)
 		}
 	}
 	out := make([]*Task, 0, len(names))
@@ -256,4 +261,17 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// recentTurns is the context of an utterance: the last n of the turns
+// before it, newest first (so truncation drops the oldest), one per line.
+func recentTurns(before []string, n int) string {
+	if n < 1 {
+		n = 1
+	}
+	var out []string
+	for i := len(before) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, before[i])
+	}
+	return strings.Join(out, "\n")
 }

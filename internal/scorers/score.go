@@ -56,14 +56,19 @@ func (in *Input) parse() error {
 	return nil
 }
 
-// beforeLastUser returns the message before the last user message ("" if none).
-func (in *Input) beforeLastUser() string {
+// beforeLastUser is the context the MI coder reads for the last user
+// message: the n conversation turns before it, newest first, as in
+// training (a system prompt is not a turn); "" if none.
+func (in *Input) beforeLastUser(n int) string {
 	for i := len(in.msgs) - 1; i >= 0; i-- {
 		if in.msgs[i].Role == "user" {
-			if i > 0 {
-				return in.msgs[i-1].Content
+			var before []string
+			for _, m := range in.msgs[:i] {
+				if m.Role != "system" {
+					before = append(before, m.Content)
+				}
 			}
-			return ""
+			return recentTurns(before, n)
 		}
 	}
 	return ""
@@ -106,11 +111,15 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 		return 0, 0, err
 	}
 	defer os.RemoveAll(work)
+	clientTurns, err := set.miClientContext()
+	if err != nil {
+		return 0, 0, err
+	}
 	rows := map[string][]Example{} // input kind -> rows
 	var pairs, client, texts, responses, miti []Example
 	for _, in := range ins {
 		pairs = append(pairs, Example{ID: in.ID, Texts: map[string]string{"context": lastUser(in.msgs), "response": in.Response}})
-		client = append(client, Example{ID: in.ID, Texts: map[string]string{"context": in.beforeLastUser(), "response": lastUser(in.msgs)}})
+		client = append(client, Example{ID: in.ID, Texts: map[string]string{"context": in.beforeLastUser(clientTurns), "response": lastUser(in.msgs)}})
 		texts = append(texts, Example{ID: in.ID, Texts: map[string]string{"text": lastUser(in.msgs)}})
 		responses = append(responses, Example{ID: in.ID, Texts: map[string]string{"text": in.Response}})
 		prev := ""

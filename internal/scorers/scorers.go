@@ -42,6 +42,9 @@ type Options struct {
 	// DebiasK directions of demographic variation are projected out of the
 	// encoder's embeddings before the heads (0 = off).
 	DebiasK int
+	// MIClientContext is how many turns before a client utterance the MI
+	// coder reads for its talk type (1 = the therapist's previous turn).
+	MIClientContext int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -138,6 +141,24 @@ func (s Set) ValidityPath() string     { return filepath.Join(s.Dir, "validity.j
 func (s Set) complete() string         { return filepath.Join(s.Dir, "heads", ".complete") }
 func (s Set) dataFile(n string) string { return filepath.Join(s.data(), n) }
 
+// miClientContext is how many turns before a client utterance the set's MI
+// coder was trained to read (1 for sets from before the setting existed).
+func (s Set) miClientContext() (int, error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir, "manifest.json"))
+	if err != nil {
+		return 0, fmt.Errorf("scorer set %s: %v (fix: rerun `pixel scorers train`)", s.Dir, err)
+	}
+	var m struct {
+		Extra struct {
+			MIClientContext int `json:"mi_client_context"`
+		} `json:"extra"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return 0, fmt.Errorf("%s: %v (fix: rerun `pixel scorers train`)", filepath.Join(s.Dir, "manifest.json"), err)
+	}
+	return max(m.Extra.MIClientContext, 1), nil
+}
+
 // Train builds the labelled data, fits every head (skipped when the cache
 // already holds a set trained on identical data and settings) and the
 // delivery reference, and marks the set as the latest.
@@ -214,7 +235,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare,
-		"safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		"mi_client_context": o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}

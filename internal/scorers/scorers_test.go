@@ -353,3 +353,59 @@ func TestTaskCapsOverrideTheCap(t *testing.T) {
 		t.Errorf("unknown head: %v", err)
 	}
 }
+
+// The MI coder reads a client utterance with the n turns before it, newest
+// first, the same way in training and in `pixel score`; therapist heads
+// keep the one turn before.
+func TestMIClientContextIsTheTurnsBefore(t *testing.T) {
+	if got := recentTurns([]string{"a", "b", "c", "d"}, 3); got != "d\nc\nb" {
+		t.Errorf("recentTurns = %q", got)
+	}
+	if recentTurns(nil, 3) != "" || recentTurns([]string{"a", "b"}, 0) != "b" {
+		t.Error("recentTurns on no turns or n < 1")
+	}
+	in := &Input{msgs: []record.Message{{Role: "system", Content: "s"}, {Role: "user", Content: "u1"},
+		{Role: "assistant", Content: "a1"}, {Role: "user", Content: "u2"}, {Role: "assistant", Content: "a2"}}}
+	if got := in.beforeLastUser(5); got != "a1\nu1" {
+		t.Errorf("score-time context = %q, want the turns before the last user message, newest first", got)
+	}
+	o := smallOptions(t)
+	o.MIClientContext = 1
+	one, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.MIClientContext = 3
+	three, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxOf := func(tasks []*Task, head string) map[string]string {
+		m := map[string]string{}
+		for _, task := range tasks {
+			if task.Name == head {
+				for _, e := range append(task.Train, task.Heldout...) {
+					m[e.ID] = e.Texts["context"]
+				}
+			}
+		}
+		return m
+	}
+	c1, c3, longest := ctxOf(one, miClient), ctxOf(three, miClient), 0
+	for id, c := range c3 {
+		lines := strings.Split(c, "\n")
+		if _, ok := c1[id]; !ok || lines[0] != c1[id] || len(lines) > 3 {
+			t.Fatalf("%s: context %d lines, first %q, want the 1-turn context %q first", id, len(lines), lines[0], c1[id])
+		}
+		longest = max(longest, len(lines))
+	}
+	if longest != 3 {
+		t.Errorf("no client utterance read with 3 turns (longest %d)", longest)
+	}
+	t1, t3 := ctxOf(one, miTherapist), ctxOf(three, miTherapist)
+	for id, c := range t3 {
+		if t1[id] != c {
+			t.Fatalf("%s: therapist context changed with mi_client_context", id)
+		}
+	}
+}

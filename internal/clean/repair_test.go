@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"pixel/internal/datatest"
 )
 
 func TestRepairText(t *testing.T) {
@@ -85,24 +87,10 @@ func TestRepairTextLeavesCleanTextAlone(t *testing.T) {
 	}
 }
 
-// sharedData is the folder of public datasets: $PIXEL_SHARED_DATA, or
-// shared/data beside the checkout as CI lays it out.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PIXEL_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared datasets not found at %s (set PIXEL_SHARED_DATA): %v", dir, err)
-	}
-	return dir
-}
-
 // TestRepairTextOnSharedData runs RepairText over every field of the source
 // files known to hold broken encodings and checks that none is left.
 func TestRepairTextOnSharedData(t *testing.T) {
-	dir := sharedData(t)
+	dir := datatest.Root(t)
 	tests := []struct {
 		file       string
 		minChanged int // fields holding damage, a little under the count measured

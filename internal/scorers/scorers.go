@@ -141,22 +141,25 @@ func (s Set) ValidityPath() string     { return filepath.Join(s.Dir, "validity.j
 func (s Set) complete() string         { return filepath.Join(s.Dir, "heads", ".complete") }
 func (s Set) dataFile(n string) string { return filepath.Join(s.data(), n) }
 
-// miClientContext is how many turns before a client utterance the set's MI
-// coder was trained to read (1 for sets from before the setting existed).
+// miClientContextKey names, in a set's manifest, how many turns before a
+// client utterance its MI coder was trained to read.
+const miClientContextKey = "mi_client_context"
+
+// miClientContext is that count (1 for sets from before the setting existed).
 func (s Set) miClientContext() (int, error) {
-	b, err := os.ReadFile(filepath.Join(s.Dir, "manifest.json"))
+	path := filepath.Join(s.Dir, "manifest.json")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("scorer set %s: %v (fix: rerun `pixel scorers train`)", s.Dir, err)
 	}
 	var m struct {
-		Extra struct {
-			MIClientContext int `json:"mi_client_context"`
-		} `json:"extra"`
+		Extra map[string]any `json:"extra"`
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return 0, fmt.Errorf("%s: %v (fix: rerun `pixel scorers train`)", filepath.Join(s.Dir, "manifest.json"), err)
+		return 0, fmt.Errorf("%s: %v (fix: rerun `pixel scorers train`)", path, err)
 	}
-	return max(m.Extra.MIClientContext, 1), nil
+	n, _ := m.Extra[miClientContextKey].(float64)
+	return max(int(n), 1), nil
 }
 
 // Train builds the labelled data, fits every head (skipped when the cache
@@ -235,7 +238,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare,
-		"mi_client_context": o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	pixel "pixel"
+	"pixel/internal/artifact"
 	"pixel/internal/record"
 )
 
@@ -407,5 +408,27 @@ func TestMIClientContextIsTheTurnsBefore(t *testing.T) {
 		if t1[id] != c {
 			t.Fatalf("%s: therapist context changed with mi_client_context", id)
 		}
+	}
+}
+
+// pixel score reads the client context a set was trained with from its
+// manifest; a set from before the setting read one turn.
+func TestSetRecordsItsMIClientContext(t *testing.T) {
+	for _, tt := range []struct {
+		extra map[string]any
+		want  int
+	}{{map[string]any{miClientContextKey: 3}, 3}, {map[string]any{"encoder": "x"}, 1}} {
+		set := Set{Dir: t.TempDir()}
+		man := artifact.NewManifest("scorers")
+		man.Extra = tt.extra
+		if err := man.Write(set.Dir); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := set.miClientContext(); err != nil || got != tt.want {
+			t.Errorf("manifest extra %v: %d, %v; want %d", tt.extra, got, err, tt.want)
+		}
+	}
+	if _, err := (Set{Dir: t.TempDir()}).miClientContext(); err == nil || !strings.Contains(err.Error(), "rerun `pixel scorers train`") {
+		t.Errorf("set without a manifest: %v", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"pixel/internal/artifact"
@@ -52,6 +54,64 @@ func (in *Input) parse() error {
 	}
 	if in.Response == "" && lastUser(in.msgs) == "" {
 		return fmt.Errorf("nothing to score: no response and no user message (fix: give \"response\" and a \"context\" or \"text\")")
+	}
+	return nil
+}
+
+// inputKeys and messageKeys are the keys a record and a context message
+// may have ("meta" is the user's own, never read).
+var (
+	inputKeys   = []string{"id", "context", "text", "response", "persona", "meta"}
+	messageKeys = []string{"role", "content"}
+)
+
+// checkKeys rejects keys encoding/json would misread: it matches field
+// names case-insensitively ("Response" would fill response) and ignores
+// unknown ones ("reply" would leave the response empty and the reply
+// unscored). A non-object is left to json.Unmarshal's own error.
+func checkKeys(raw []byte) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	if err := knownKeys(obj, inputKeys, "record"); err != nil {
+		return err
+	}
+	var msgs []map[string]json.RawMessage
+	if c := obj["context"]; len(c) > 0 && c[0] == '[' && json.Unmarshal(c, &msgs) == nil {
+		for i, m := range msgs {
+			if err := knownKeys(m, messageKeys, fmt.Sprintf("context message %d", i+1)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func knownKeys(obj map[string]json.RawMessage, allowed []string, what string) error {
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if slices.Contains(allowed, k) {
+			continue
+		}
+		name := k
+		if len(name) > 40 { // a key is a name, not text; keep the reason short anyway
+			name = name[:40] + "..."
+		}
+		for _, a := range allowed {
+			if strings.EqualFold(a, k) {
+				return fmt.Errorf("%s has key %q (fix: keys are lower case: %q)", what, name, a)
+			}
+		}
+		hint := ""
+		if slices.Contains(allowed, "meta") {
+			hint = "; put your own fields under \"meta\""
+		}
+		return fmt.Errorf("%s has unknown key %q (fix: keys are %s%s)", what, name, strings.Join(allowed, ", "), hint)
 	}
 	return nil
 }
@@ -215,7 +275,10 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 			continue
 		}
 		var in Input
-		err := json.Unmarshal(raw, &in)
+		err := checkKeys(raw)
+		if err == nil {
+			err = json.Unmarshal(raw, &in)
+		}
 		if err != nil {
 			// encoding/json's messages name types and offsets, never the text.
 			err = fmt.Errorf("invalid record: %v (fix: one {\"id\", \"context\", \"response\"} object per line, strings for text)", err)

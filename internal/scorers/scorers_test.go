@@ -152,6 +152,11 @@ func TestInputParse(t *testing.T) {
 		{`{"id":"a","context":5,"response":"y"}`, "list of messages or a string"},
 		{`{"id":"a","response":""}`, "nothing to score"},
 		{`{"id":"a","text":"x","persona":"doctor"}`, "therapist or client"},
+		{`{"id":"a","text":"x","response":"y","meta":{"run":3}}`, ""},
+		{`{"id":"a","text":"x","Response":"y"}`, `lower case: \"response\"`},
+		{`{"id":"a","text":"x","reply":"y"}`, `unknown key \"reply\"`},
+		{`{"id":"a","context":[{"role":"user","Content":"x"}],"response":"y"}`, `context message 1 has key \"Content\"`},
+		{`{"id":"a","context":[{"role":"user","content":"x","name":"n"}],"response":"y"}`, `unknown key \"name\"`},
 	}
 	for _, c := range cases {
 		path := filepath.Join(t.TempDir(), "in.jsonl")

@@ -13,11 +13,13 @@ import (
 )
 
 // Chart draws every validity figure that has a goal as a bar (green: pass,
-// red: fail) with its goal as a black tick, as SVG.
+// red: fail) with its 95% interval as whiskers and its goal as a black
+// tick, as SVG.
 func (v *Validity) Chart() ([]byte, error) { return v.chart("svg") }
 
 func (v *Validity) chart(format string) ([]byte, error) {
 	var pass, fail, goals plotter.XYs
+	var bars ciBars
 	var names []string
 	for _, r := range v.Rows {
 		if r.Goal == nil || r.Value == nil {
@@ -31,9 +33,13 @@ func (v *Validity) chart(format string) ([]byte, error) {
 			fail = append(fail, plotter.XY{X: x, Y: *r.Value})
 		}
 		goals = append(goals, plotter.XY{X: x, Y: *r.Goal})
+		if r.CI != nil {
+			bars.XYs = append(bars.XYs, plotter.XY{X: x, Y: *r.Value})
+			bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{*r.Value - r.CI[0], r.CI[1] - *r.Value})
+		}
 	}
 	p := plot.New()
-	p.Title.Text = "Scorer validity on held-out data: value (bar) against goal (tick)"
+	p.Title.Text = "Scorer validity on held-out data: value (bar, whiskers: 95% bootstrap CI) against goal (+)"
 	p.Y.Label.Text = "metric value (bias and KS: lower is better)"
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Legend.Top = true
@@ -61,6 +67,14 @@ func (v *Validity) chart(format string) ([]byte, error) {
 			p.Add(l)
 		}
 	}
+	if len(bars.XYs) > 0 {
+		eb, err := plotter.NewYErrorBars(bars)
+		if err != nil {
+			return nil, err
+		}
+		eb.Color, eb.Width, eb.CapWidth = color.Black, vg.Points(1), vg.Points(6)
+		p.Add(eb)
+	}
 	if len(goals) > 0 {
 		g, err := plotter.NewScatter(goals)
 		if err != nil {
@@ -84,6 +98,14 @@ func (v *Validity) chart(format string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// ciBars are the values with a 95% interval, as gonum's error bars want them.
+type ciBars struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+func (b ciBars) Len() int { return len(b.XYs) }
 
 // short cuts a measure to its first words for an axis label.
 func short(s string) string {

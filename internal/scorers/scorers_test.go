@@ -205,7 +205,7 @@ func TestLengthBaseline(t *testing.T) {
 
 func TestValidityChartAndMarkdown(t *testing.T) {
 	v := &Validity{Rows: []Row{
-		newRow(Row{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC"}, 0.94, g(0.9)),
+		newRow(Row{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC", CI: &[2]float64{0.9, 0.97}}, 0.94, g(0.9)),
 		newRow(Row{Scorer: "persona", Measure: "turn", Metric: "accuracy"}, 0.8, g(0.9)),
 		newRow(Row{Scorer: "mi", Measure: "bias", Metric: "max |Δ mean|", LowerIsBetter: true}, 0.05, g(0.02)),
 		newRow(Row{Scorer: "mi", Measure: "permission", Note: "rule; no public human labels"}, math.NaN(), nil),
@@ -222,12 +222,12 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	}
 	var md strings.Builder
 	v.Markdown(&md)
-	for _, s := range []string{"| crisis | any suicide risk |", "≥ 0.90 | pass", "≤ 0.02 | FAIL", "| — | — |"} {
+	for _, s := range []string{"| crisis | any suicide risk |", "| 0.940 | 0.900–0.970 | ≥ 0.90 | pass", "≤ 0.02 | FAIL", "| — | — |"} {
 		if !strings.Contains(md.String(), s) {
 			t.Errorf("markdown lacks %q:\n%s", s, md.String())
 		}
 	}
-	if s := v.Summary("crisis"); !strings.Contains(s, "AUROC 0.940") || !strings.Contains(s, "pass") {
+	if s := v.Summary("crisis"); !strings.Contains(s, "AUROC 0.940 (95% CI 0.900–0.970)") || !strings.Contains(s, "pass") {
 		t.Errorf("summary %q", s)
 	}
 }

@@ -98,7 +98,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return gold, top, probs, nil
 	}
 	// empathy
-	combined, humanSum := map[string]float64{}, map[string]float64{}
+	combined, humanSum, groupOf := map[string]float64{}, map[string]float64{}, map[string]string{}
 	for _, m := range empathyMechanisms {
 		t := byName[m.Task]
 		gold, top, probs, err := load(t)
@@ -106,7 +106,11 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			return nil, err
 		}
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: m.Title + " (0-2)", Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
-			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper; " + perClass(gold, top)}, MacroF1(gold, top), g(m.Goal)))
+			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper; " + perClass(gold, top), CI: labelCI(groupsOf(t.Heldout), gold, top, MacroF1)},
+			MacroF1(gold, top), g(m.Goal)))
+		for _, e := range t.Heldout {
+			groupOf[e.ID] = e.Group
+		}
 		for j, p := range probs {
 			lv, _ := strconv.Atoi(gold[j])
 			combined[p.ID] += (p.Probs["1"] + 2*p.Probs["2"]) / 6
@@ -114,11 +118,15 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		}
 	}
 	var cx, hx []float64
-	for id, c := range combined {
-		cx, hx = append(cx, c), append(hx, humanSum[id])
+	var cg []string
+	for _, e := range byName["empathy_er"].Heldout { // in a fixed order, for a reproducible interval
+		if c, ok := combined[e.ID]; ok {
+			cx, hx, cg = append(cx, c), append(hx, humanSum[e.ID]), append(cg, groupOf[e.ID])
+		}
 	}
+	rCI := ci95(cg, func(idx []int) float64 { return stat.Correlation(pick(cx, idx), pick(hx, idx), nil) })
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: "combined 0..1 vs human sum of levels", Heldout: byName["empathy_er"].HeldoutData,
-		N: len(cx), Metric: "Pearson r"}, stat.Correlation(cx, hx, nil), nil))
+		N: len(cx), Metric: "Pearson r", CI: rCI}, stat.Correlation(cx, hx, nil), nil))
 	// MI coder
 	miMeasures := []struct {
 		task, title string
@@ -138,7 +146,8 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		}
 		second := held.Second[m.task]
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "mi", Measure: m.title, Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
-			Kappa: fp(Kappa(gold, top)), HumanKappa: fp(Kappa(second[0], second[1]))}, MacroF1(gold, top), m.goal))
+			Kappa: fp(Kappa(gold, top)), HumanKappa: fp(Kappa(second[0], second[1])), CI: labelCI(groupsOf(t.Heldout), gold, top, MacroF1)},
+			MacroF1(gold, top), m.goal))
 	}
 	mitiRow, err := mitiValidity(held, miti, pred)
 	if err != nil {
@@ -154,14 +163,18 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	}
 	var scores []float64
 	var pos []bool
+	var sg []string
 	for i, e := range ct.Heldout {
 		if e.Meta["source"] == "t-sid" {
-			scores, pos = append(scores, probs[i].Probs["high"]), append(pos, e.Label == "high")
+			scores, pos, sg = append(scores, probs[i].Probs["high"]), append(pos, e.Label == "high"), append(sg, e.Group)
 		}
 	}
+	aucCI := ci95(sg, func(idx []int) float64 { return AUROC(pick(scores, idx), pick(pos, idx)) })
 	v.Rows = append(v.Rows,
-		newRow(Row{Scorer: "crisis", Measure: "any suicide risk: P(high or above)", Heldout: "T-SID held-out posts", N: len(scores), Metric: "AUROC"}, AUROC(scores, pos), g(goalCrisisAUROC)),
-		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top))}, MacroF1(gold, top), nil),
+		newRow(Row{Scorer: "crisis", Measure: "any suicide risk: P(high or above)", Heldout: "T-SID held-out posts", N: len(scores), Metric: "AUROC", CI: aucCI},
+			AUROC(scores, pos), g(goalCrisisAUROC)),
+		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top)),
+			CI: labelCI(groupsOf(ct.Heldout), gold, top, MacroF1)}, MacroF1(gold, top), nil),
 		newRow(Row{Scorer: "crisis", Measure: "imminent (plan, means or time on a high message)", Heldout: "none", Metric: "—", Note: "rule; no public human labels"}, nanV(), nil))
 	// safety
 	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
@@ -175,7 +188,8 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			return nil, err
 		}
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "safety", Measure: it, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
-			Kappa: fp(Kappa(gold, top)), Note: fmt.Sprintf("AI-labelled set, docs/safety-labels.md; reply-length baseline %.3f", lengthBaseline(srecs, it))},
+			Kappa: fp(Kappa(gold, top)), Note: fmt.Sprintf("AI-labelled set, docs/safety-labels.md; reply-length baseline %.3f", lengthBaseline(srecs, it)),
+			CI: labelCI(groupsOf(t.Heldout), gold, top, Accuracy)},
 			Accuracy(gold, top), g(goalSafety)))
 	}
 	// delivery
@@ -191,17 +205,17 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn", Heldout: pt.HeldoutData, N: len(gold), Metric: "accuracy",
-		Kappa: fp(Kappa(gold, top))}, Accuracy(gold, top), g(goalPersona)))
+		Kappa: fp(Kappa(gold, top)), CI: labelCI(groupsOf(pt.Heldout), gold, top, Accuracy)}, Accuracy(gold, top), g(goalPersona)))
 	// The same turns without the 1-3 word ones ("Yeah.", "Mm-hmm."), which
 	// either side says: what to expect on a model's reply. No goal of its own.
-	var lg, lt []string
+	var lg, lt, lgr []string
 	for i, e := range pt.Heldout {
 		if len(strings.Fields(e.Texts["text"])) > 3 {
-			lg, lt = append(lg, gold[i]), append(lt, top[i])
+			lg, lt, lgr = append(lg, gold[i]), append(lt, top[i]), append(lgr, e.Group)
 		}
 	}
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn, turns of 4+ words", Heldout: pt.HeldoutData, N: len(lg),
-		Metric: "accuracy", Kappa: fp(Kappa(lg, lt))}, Accuracy(lg, lt), nil))
+		Metric: "accuracy", Kappa: fp(Kappa(lg, lt)), CI: labelCI(lgr, lg, lt, Accuracy)}, Accuracy(lg, lt), nil))
 	// bias
 	bias, err := biasFigures(probes, pred)
 	if err != nil {
@@ -281,7 +295,13 @@ func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Ro
 	}
 	var model, human []float64
 	var high []bool
-	for id, us := range held.Transcripts {
+	ids := make([]string, 0, len(held.Transcripts))
+	for id := range held.Transcripts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // a fixed order, for a reproducible interval
+	for _, id := range ids {
+		us := held.Transcripts[id]
 		m, h := SummarizeMITI(codes[id]), SummarizeMITI(humanCodes(us))
 		if m.Appropriateness == nil || h.Appropriateness == nil || len(us) == 0 {
 			continue
@@ -289,8 +309,13 @@ func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Ro
 		model, human, high = append(model, *m.Appropriateness), append(human, *h.Appropriateness), append(high, us[0].Quality == "high")
 	}
 	humanAUC := AUROC(human, high)
+	each := make([]string, len(model)) // one transcript per value: resample transcripts
+	for i := range each {
+		each[i] = strconv.Itoa(i)
+	}
+	ci := ci95(each, func(idx []int) float64 { return AUROC(pick(model, idx), pick(high, idx)) })
 	return newRow(Row{Scorer: "mi", Measure: "therapeutic appropriateness (MITI) vs AnnoMI high/low quality", Heldout: "AnnoMI held-out transcripts",
-		N: len(model), Metric: "AUROC", Note: fmt.Sprintf("same figure from the human codes: %s", fmtOpt(fp(humanAUC)))}, AUROC(model, high), nil), nil
+		N: len(model), Metric: "AUROC", CI: ci, Note: fmt.Sprintf("same figure from the human codes: %s", fmtOpt(fp(humanAUC)))}, AUROC(model, high), nil), nil
 }
 
 // deliveryValidity: the reference (human replies not held out) against

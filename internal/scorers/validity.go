@@ -25,9 +25,13 @@ type Row struct {
 	// HumanKappa is two human coders against each other on the same
 	// scheme, where the dataset has double coding: the ceiling to read
 	// Kappa against.
-	Kappa      *float64 `json:"kappa,omitempty"`
-	HumanKappa *float64 `json:"human_kappa,omitempty"`
-	Note       string   `json:"note,omitempty"`
+	// CI is the 95% bootstrap interval of Value over held-out groups
+	// (bootstrap.go): how far the figure could move on another held-out
+	// sample of the same size. Nil where Value is not a held-out statistic.
+	CI         *[2]float64 `json:"ci95,omitempty"`
+	Kappa      *float64    `json:"kappa,omitempty"`
+	HumanKappa *float64    `json:"human_kappa,omitempty"`
+	Note       string      `json:"note,omitempty"`
 }
 
 // Validity is the validity table of one trained scorer set.
@@ -66,7 +70,7 @@ func (v *Validity) Summary(scorer string) string {
 		if r.Scorer != scorer || r.Value == nil {
 			continue
 		}
-		s := fmt.Sprintf("%s %s %.3f on %s (n=%d)", r.Measure, r.Metric, *r.Value, r.Heldout, r.N)
+		s := fmt.Sprintf("%s %s %.3f%s on %s (n=%d)", r.Measure, r.Metric, *r.Value, fmtCI(r.CI, " (95%% CI %s)"), r.Heldout, r.N)
 		if r.Pass != nil {
 			s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
 		}
@@ -107,10 +111,18 @@ func fmtOpt(v *float64) string {
 	return fmt.Sprintf("%.3f", *v)
 }
 
+// fmtCI is "0.55–0.67" put into format, or "" without an interval.
+func fmtCI(ci *[2]float64, format string) string {
+	if ci == nil {
+		return ""
+	}
+	return fmt.Sprintf(format, fmt.Sprintf("%.3f–%.3f", ci[0], ci[1]))
+}
+
 // Markdown writes the table for reports and the terminal.
 func (v *Validity) Markdown(w io.Writer) {
-	fmt.Fprintf(w, "| scorer | measure | held-out data | n | metric | value | goal | pass | κ vs humans | human–human κ |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| scorer | measure | held-out data | n | metric | value | 95%% CI | goal | pass | κ vs humans | human–human κ |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range v.Rows {
 		goal, pass := "—", "—"
 		if r.Goal != nil {
@@ -123,7 +135,11 @@ func (v *Validity) Markdown(w io.Writer) {
 		if r.Note != "" {
 			measure += " (" + r.Note + ")"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", r.Scorer, measure, r.Heldout, r.N, r.Metric,
-			fmtOpt(r.Value), goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
+		ci := fmtCI(r.CI, "%s")
+		if ci == "" {
+			ci = "—"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", r.Scorer, measure, r.Heldout, r.N, r.Metric,
+			fmtOpt(r.Value), ci, goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
 	}
 }

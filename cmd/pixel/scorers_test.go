@@ -44,6 +44,7 @@ func TestScorersEndToEnd(t *testing.T) {
 			N                       int
 			Value                   *float64
 			Note                    string
+			CI                      *[2]float64 `json:"ci95"`
 		}
 	}
 	readJSON(t, filepath.Join(setDir, "validity.json"), &v)
@@ -56,6 +57,10 @@ func TestScorersEndToEnd(t *testing.T) {
 		// Held-out figures are measured on the capped held-out side only.
 		if r.Value != nil && (r.Metric == "macro-F1" || r.Metric == "accuracy") && (r.N == 0 || r.N > 60) {
 			t.Errorf("%s %s: n=%d, want 1..60 held-out examples", r.Scorer, r.Measure, r.N)
+		}
+		// Every held-out label figure carries its bootstrap interval.
+		if r.Value != nil && (r.Metric == "macro-F1" || r.Metric == "accuracy") && (r.CI == nil || r.CI[0] > r.CI[1] || r.CI[0] < 0 || r.CI[1] > 1) {
+			t.Errorf("%s %s: 95%% interval %v", r.Scorer, r.Measure, r.CI)
 		}
 	}
 	for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {

@@ -36,6 +36,9 @@ type ScorerFinetune struct {
 	// that gets such a pair.
 	Counterfactual      float64 `yaml:"counterfactual" json:"counterfactual"`
 	CounterfactualShare float64 `yaml:"counterfactual_share" json:"counterfactual_share"`
+	// Seed sets the fine-tuned encoders' initialisation of their heads, batch
+	// order and descriptor pairs; a figure moves with it (docs/scorers.md).
+	Seed int `yaml:"seed" json:"seed"`
 }
 
 // Scorers configures `pixel scorers train|validate` and `pixel score`.

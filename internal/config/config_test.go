@@ -132,6 +132,7 @@ func TestValidate(t *testing.T) {
 		{"negative override", "stages:\n- {name: foundation, share: 1, lr: -1}\n", []string{"stages.0", "must be >= 0"}},
 		{"mi client context zero", "scorers: {mi_client_context: 0}", []string{"scorers.mi_client_context=0", "must be 1..8"}},
 		{"counterfactual share zero", "scorers: {finetune: {counterfactual: 10, counterfactual_share: 0}}", []string{"scorers.finetune.counterfactual_share=0", "e.g. 0.25"}},
+		{"negative scorer seed", "scorers: {finetune: {seed: -1}}", []string{"scorers.finetune.seed=-1", "must be >= 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

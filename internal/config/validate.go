@@ -178,6 +178,9 @@ func (c *Config) Validate() error {
 	if ft := c.Scorers.Finetune; ft.RationaleWeight < 0 || ft.Counterfactual < 0 {
 		bad("scorers.finetune.rationale_weight/counterfactual", "negative", "must be >= 0 (0 = off)")
 	}
+	if c.Scorers.Finetune.Seed < 0 {
+		bad("scorers.finetune.seed", c.Scorers.Finetune.Seed, "must be >= 0")
+	}
 	if ft := c.Scorers.Finetune; ft.Counterfactual > 0 && (ft.CounterfactualShare <= 0 || ft.CounterfactualShare > 1) {
 		bad("scorers.finetune.counterfactual_share", ft.CounterfactualShare, "must be in (0, 1], e.g. 0.25")
 	}

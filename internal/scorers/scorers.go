@@ -53,10 +53,12 @@ type Options struct {
 	// descriptors (the half the bias check never uses); 0 = off.
 	// CounterfactualShare is the share of each batch it applies to.
 	Counterfactual, CounterfactualShare float64
-	SafetySet                           []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName                       string
-	Launcher                            *worker.Launcher
-	Log                                 io.Writer // progress lines; nil = none
+	// Seed is the fine-tuned encoders' seed (0 = the default).
+	Seed          int
+	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName string
+	Launcher      *worker.Launcher
+	Log           io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {
@@ -222,7 +224,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	if _, err := o.Launcher.Run(ctx, "scorer_fit", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(),
-		"out_dir": set.heads(), "tasks": specs, "debias": debias, "finetune_cache": filepath.Join(o.Dir, "finetuned")}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		"out_dir": set.heads(), "tasks": specs, "debias": debias, "finetune_cache": filepath.Join(o.Dir, "finetuned"), "seed": o.Seed}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
 		return Set{}, err
 	}
 	man := artifact.NewManifest("scorers")
@@ -237,7 +239,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	}
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
-		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare,
+		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "seed": o.Seed,
 		miClientContextKey: o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
@@ -274,6 +276,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	if len(o.FinetuneHeads) > 0 {
 		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
 		h["counterfactual"] = []float64{o.Counterfactual, o.CounterfactualShare}
+		if o.Seed != 0 { // absent at the default, so sets trained before the setting keep their key
+			h["seed"] = o.Seed
+		}
 	}
 	var parts []string
 	for _, t := range tasks {

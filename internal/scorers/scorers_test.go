@@ -437,3 +437,26 @@ func TestSetRecordsItsMIClientContext(t *testing.T) {
 		t.Errorf("set without a manifest: %v", err)
 	}
 }
+
+// The fine-tuning seed is part of a set's key, except at the default 0,
+// so sets trained before the setting existed keep their key.
+func TestSetKeySeed(t *testing.T) {
+	tasks := []*Task{{Name: "empathy_er", Inputs: []string{"response", "context"}, Train: []Example{{ID: "a", Label: "1"}}}}
+	key := func(heads []string, seed int) string {
+		o := Options{Encoder: "e", C: 1, HeldoutPercent: 20, FinetuneHeads: heads, Finetune: map[string]any{"epochs": 4}, Seed: seed}
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	ft := []string{"empathy_er"}
+	base := key(ft, 0)
+	o := Options{Encoder: "e", C: 1, HeldoutPercent: 20, FinetuneHeads: ft, Finetune: map[string]any{"epochs": 4}}
+	if k, _ := setKey(o, tasks); k != base {
+		t.Fatalf("seed 0 changed the key: %s vs %s", k, base)
+	}
+	if key(ft, 1) == base || key(ft, 1) == key(ft, 2) {
+		t.Fatal("a seed must give its own set")
+	}
+}

@@ -276,10 +276,9 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 		}
 		var in Input
 		err := checkKeys(raw)
-		if err == nil {
-			err = json.Unmarshal(raw, &in)
-		}
 		if err != nil {
+			err = fmt.Errorf("invalid record: %v", err)
+		} else if err = json.Unmarshal(raw, &in); err != nil {
 			// encoding/json's messages name types and offsets, never the text.
 			err = fmt.Errorf("invalid record: %v (fix: one {\"id\", \"context\", \"response\"} object per line, strings for text)", err)
 		} else if err = in.parse(); err == nil {

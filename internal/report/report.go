@@ -54,12 +54,6 @@ func Write(dir string, r Run) (string, error) {
 			}
 			return fmt.Sprintf("%.3f", *v)
 		},
-		"ci": func(ci *[2]float64) string {
-			if ci == nil {
-				return "—"
-			}
-			return fmt.Sprintf("%.3f–%.3f", ci[0], ci[1])
-		},
 		// loss is nil for a stage the model was not scored on, or whose
 		// split had no scorable token, so the page shows "-" rather than a
 		// zero loss (index would give a zero Split).

@@ -8,6 +8,7 @@ import (
 
 	"pixel/internal/curriculum"
 	"pixel/internal/eval"
+	"pixel/internal/scorers"
 )
 
 func syntheticRun() Run {
@@ -110,5 +111,29 @@ func TestWriteEmptyRun(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "No input line was quarantined") {
 		t.Error("empty run report lacks the no-quarantine note")
+	}
+}
+
+// The validity table in the report shows each figure's interval, and "—"
+// for a figure without one.
+func TestWriteValidityIntervals(t *testing.T) {
+	v, goal := 0.94, 0.9
+	r := syntheticRun()
+	r.Scores = &scorers.RunScores{Validity: &scorers.Validity{Set: "s", Rows: []scorers.Row{
+		{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC", Value: &v, Goal: &goal, CI: &[2]float64{0.9, 0.97}},
+		{Scorer: "delivery", Measure: "reference", Metric: "KS", Value: &v},
+	}}}
+	dir := t.TempDir()
+	if _, err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"<th>95% CI</th>", `<td class="num">0.900–0.970</td>`, `<td class="num">—</td>`} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("report lacks %q", w)
+		}
 	}
 }

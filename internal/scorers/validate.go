@@ -98,7 +98,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return gold, top, probs, nil
 	}
 	// empathy
-	combined, humanSum, groupOf := map[string]float64{}, map[string]float64{}, map[string]string{}
+	combined, humanSum := map[string]float64{}, map[string]float64{}
 	for _, m := range empathyMechanisms {
 		t := byName[m.Task]
 		gold, top, probs, err := load(t)
@@ -108,9 +108,6 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		v.Rows = append(v.Rows, newRow(Row{Scorer: "empathy", Measure: m.Title + " (0-2)", Heldout: t.HeldoutData, N: len(gold), Metric: "macro-F1",
 			Kappa: fp(Kappa(gold, top)), Note: "goal: EPITOME paper; " + perClass(gold, top), CI: labelCI(groupsOf(t.Heldout), gold, top, MacroF1)},
 			MacroF1(gold, top), g(m.Goal)))
-		for _, e := range t.Heldout {
-			groupOf[e.ID] = e.Group
-		}
 		for j, p := range probs {
 			lv, _ := strconv.Atoi(gold[j])
 			combined[p.ID] += (p.Probs["1"] + 2*p.Probs["2"]) / 6
@@ -121,7 +118,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	var cg []string
 	for _, e := range byName["empathy_er"].Heldout { // in a fixed order, for a reproducible interval
 		if c, ok := combined[e.ID]; ok {
-			cx, hx, cg = append(cx, c), append(hx, humanSum[e.ID]), append(cg, groupOf[e.ID])
+			cx, hx, cg = append(cx, c), append(hx, humanSum[e.ID]), append(cg, e.Group)
 		}
 	}
 	rCI := ci95(cg, func(idx []int) float64 { return stat.Correlation(pick(cx, idx), pick(hx, idx), nil) })
@@ -295,6 +292,7 @@ func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Ro
 	}
 	var model, human []float64
 	var high []bool
+	var used []string // the transcript of each value
 	ids := make([]string, 0, len(held.Transcripts))
 	for id := range held.Transcripts {
 		ids = append(ids, id)
@@ -307,13 +305,10 @@ func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Ro
 			continue
 		}
 		model, human, high = append(model, *m.Appropriateness), append(human, *h.Appropriateness), append(high, us[0].Quality == "high")
+		used = append(used, id)
 	}
 	humanAUC := AUROC(human, high)
-	each := make([]string, len(model)) // one transcript per value: resample transcripts
-	for i := range each {
-		each[i] = strconv.Itoa(i)
-	}
-	ci := ci95(each, func(idx []int) float64 { return AUROC(pick(model, idx), pick(high, idx)) })
+	ci := ci95(used, func(idx []int) float64 { return AUROC(pick(model, idx), pick(high, idx)) })
 	return newRow(Row{Scorer: "mi", Measure: "therapeutic appropriateness (MITI) vs AnnoMI high/low quality", Heldout: "AnnoMI held-out transcripts",
 		N: len(model), Metric: "AUROC", CI: ci, Note: fmt.Sprintf("same figure from the human codes: %s", fmtOpt(fp(humanAUC)))}, AUROC(model, high), nil), nil
 }

@@ -70,7 +70,11 @@ func (v *Validity) Summary(scorer string) string {
 		if r.Scorer != scorer || r.Value == nil {
 			continue
 		}
-		s := fmt.Sprintf("%s %s %.3f%s on %s (n=%d)", r.Measure, r.Metric, *r.Value, fmtCI(r.CI, " (95%% CI %s)"), r.Heldout, r.N)
+		s := fmt.Sprintf("%s %s %.3f", r.Measure, r.Metric, *r.Value)
+		if r.CI != nil {
+			s += " (95% CI " + r.CIText() + ")"
+		}
+		s += fmt.Sprintf(" on %s (n=%d)", r.Heldout, r.N)
 		if r.Pass != nil {
 			s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
 		}
@@ -111,12 +115,12 @@ func fmtOpt(v *float64) string {
 	return fmt.Sprintf("%.3f", *v)
 }
 
-// fmtCI is "0.55–0.67" put into format, or "" without an interval.
-func fmtCI(ci *[2]float64, format string) string {
-	if ci == nil {
-		return ""
+// CIText is the interval as "0.550–0.670", or "—" without one.
+func (r Row) CIText() string {
+	if r.CI == nil {
+		return "—"
 	}
-	return fmt.Sprintf(format, fmt.Sprintf("%.3f–%.3f", ci[0], ci[1]))
+	return fmt.Sprintf("%.3f–%.3f", r.CI[0], r.CI[1])
 }
 
 // Markdown writes the table for reports and the terminal.
@@ -135,11 +139,7 @@ func (v *Validity) Markdown(w io.Writer) {
 		if r.Note != "" {
 			measure += " (" + r.Note + ")"
 		}
-		ci := fmtCI(r.CI, "%s")
-		if ci == "" {
-			ci = "—"
-		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", r.Scorer, measure, r.Heldout, r.N, r.Metric,
-			fmtOpt(r.Value), ci, goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
+			fmtOpt(r.Value), r.CIText(), goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
 	}
 }

@@ -63,6 +63,19 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("%s %s: 95%% interval %v", r.Scorer, r.Measure, r.CI)
 		}
 	}
+	// Persona consistency comes with what real speakers' turns score.
+	ref := 0
+	for _, r := range v.Rows {
+		if r.Scorer == "persona" && r.Metric == "mean P(own persona)" {
+			ref++
+			if r.Value == nil || *r.Value <= 0 || *r.Value >= 1 || r.CI == nil || r.CI[0] > *r.Value || *r.Value > r.CI[1] {
+				t.Errorf("persona reference row: value %v, interval %v", r.Value, r.CI)
+			}
+		}
+	}
+	if ref != 1 {
+		t.Errorf("validity table has %d persona reference rows, want 1", ref)
+	}
 	for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {
 		if seen[s] < 2 { // at least one figure and the bias row
 			t.Errorf("validity table has %d rows for %s", seen[s], s)

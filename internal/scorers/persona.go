@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"pixel/internal/record"
 )
@@ -51,4 +53,44 @@ func personaTask(ctx context.Context, o Options) (*Task, error) {
 	}
 	t.split(all)
 	return t, nil
+}
+
+// shortTurn is a turn of 1-3 words ("Yeah.", "Mm-hmm.", "Thank you"),
+// which either side says.
+func shortTurn(text string) bool { return len(strings.Fields(text)) <= 3 }
+
+// turnWords is a turn's words, lower-cased, without punctuation.
+func turnWords(text string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\''
+	}), " ")
+}
+
+// wordsMajority is, for each short training turn's words, the speaker who
+// said them most often (ties and unseen words: the speaker of most short
+// turns): the best a reader of the turn alone can do on short turns.
+func wordsMajority(train []Example) func(text string) string {
+	counts, overall := map[string]map[string]int{}, map[string]int{}
+	for _, e := range train {
+		if !shortTurn(e.Texts["text"]) {
+			continue
+		}
+		k := turnWords(e.Texts["text"])
+		if counts[k] == nil {
+			counts[k] = map[string]int{}
+		}
+		counts[k][e.Label]++
+		overall[e.Label]++
+	}
+	top := func(c map[string]int, fallback string) string {
+		best, n := fallback, c[fallback]
+		for _, l := range []string{"client", "therapist"} {
+			if c[l] > n {
+				best, n = l, c[l]
+			}
+		}
+		return best
+	}
+	def := top(overall, "client")
+	return func(text string) string { return top(counts[turnWords(text)], def) }
 }

@@ -197,22 +197,42 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	v.Rows = append(v.Rows, dv)
 	// persona
 	pt := byName["persona"]
-	gold, top, _, err = load(pt)
+	gold, top, probs, err = load(pt)
 	if err != nil {
 		return nil, err
 	}
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn", Heldout: pt.HeldoutData, N: len(gold), Metric: "accuracy",
 		Kappa: fp(Kappa(gold, top)), CI: labelCI(groupsOf(pt.Heldout), gold, top, Accuracy)}, Accuracy(gold, top), g(goalPersona)))
-	// The same turns without the 1-3 word ones ("Yeah.", "Mm-hmm."), which
-	// either side says: what to expect on a model's reply. No goal of its own.
-	var lg, lt, lgr []string
+	// What a model's persona consistency is read against: real speakers do
+	// not score 1.0, since a share of their turns read like the other side.
+	own := make([]float64, len(gold))
+	for i, p := range probs {
+		own[i] = p.Probs[gold[i]]
+	}
+	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "consistency of real speakers' turns (what a model's consistency is read against)", Heldout: pt.HeldoutData,
+		N: len(own), Metric: "mean P(own persona)", CI: ci95(groupsOf(pt.Heldout), func(idx []int) float64 { return stat.Mean(pick(own, idx), nil) })},
+		stat.Mean(own, nil), nil))
+	// The same turns split at 4 words: the 1-3 word ones ("Yeah.",
+	// "Mm-hmm.") either side says, so the long ones are what to expect on a
+	// model's reply, and the short ones come with the best a reader of the
+	// turn alone could do on them (the speaker who said the same words most
+	// often in training). No goals of their own.
+	var lg, lt, lgr, sh, st, shr, sl []string
+	majority := wordsMajority(pt.Train)
 	for i, e := range pt.Heldout {
-		if len(strings.Fields(e.Texts["text"])) > 3 {
+		if shortTurn(e.Texts["text"]) {
+			sh, st, shr, sl = append(sh, gold[i]), append(st, top[i]), append(shr, e.Group), append(sl, majority(e.Texts["text"]))
+		} else {
 			lg, lt, lgr = append(lg, gold[i]), append(lt, top[i]), append(lgr, e.Group)
 		}
 	}
 	v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn, turns of 4+ words", Heldout: pt.HeldoutData, N: len(lg),
 		Metric: "accuracy", Kappa: fp(Kappa(lg, lt)), CI: labelCI(lgr, lg, lt, Accuracy)}, Accuracy(lg, lt), nil))
+	if len(sh) > 0 {
+		v.Rows = append(v.Rows, newRow(Row{Scorer: "persona", Measure: "therapist vs client turn, turns of 1-3 words", Heldout: pt.HeldoutData, N: len(sh),
+			Metric: "accuracy", Kappa: fp(Kappa(sh, st)), CI: labelCI(shr, sh, st, Accuracy),
+			Note: fmt.Sprintf("the speaker who said the same words most often in training: %.3f", Accuracy(sh, sl))}, Accuracy(sh, st), nil))
+	}
 	// bias
 	bias, err := biasFigures(probes, pred)
 	if err != nil {

@@ -13,7 +13,7 @@ type Row struct {
 	Measure string `json:"measure"`
 	Heldout string `json:"heldout_data"`
 	N       int    `json:"n"`
-	Metric  string `json:"metric"` // macro-F1 | AUROC | accuracy | kappa | Pearson r | KS | max |Δ mean|
+	Metric  string `json:"metric"` // macro-F1 | AUROC | accuracy | kappa | Pearson r | KS | max |Δ mean| | mean P(own persona)
 	// Value is NaN-free in JSON: nil when it cannot be computed (e.g. a rule
 	// with no human labels).
 	Value *float64 `json:"value"`

@@ -68,7 +68,7 @@ func turnWords(text string) string {
 
 // wordsMajority is, for each short training turn's words, the speaker who
 // said them most often (ties and unseen words: the speaker of most short
-// turns): the best a reader of the turn alone can do on short turns.
+// turns): an estimate of the ceiling for a reader of the turn alone.
 func wordsMajority(train []Example) func(text string) string {
 	counts, overall := map[string]map[string]int{}, map[string]int{}
 	for _, e := range train {

@@ -214,9 +214,9 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		stat.Mean(own, nil), nil))
 	// The same turns split at 4 words: the 1-3 word ones ("Yeah.",
 	// "Mm-hmm.") either side says, so the long ones are what to expect on a
-	// model's reply, and the short ones come with the best a reader of the
-	// turn alone could do on them (the speaker who said the same words most
-	// often in training). No goals of their own.
+	// model's reply, and the short ones come with the speaker who said the same
+	// words most often in training, an estimate of the ceiling for a reader
+	// of the turn alone. No goals of their own.
 	var lg, lt, lgr, sh, st, shr, sl []string
 	majority := wordsMajority(pt.Train)
 	for i, e := range pt.Heldout {

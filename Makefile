@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PY := .venv/bin/python
 
-.PHONY: setup setup-gpu venv build demo smoke test test-go test-py lock clean
+.PHONY: setup setup-gpu setup-encoders venv build demo smoke test test-go test-py lock clean
 
 setup: build venv
 
@@ -18,6 +18,10 @@ venv:
 # QLoRA (model.quantize: nf4) on a CUDA machine also needs bitsandbytes.
 setup-gpu: setup
 	$(PY) -m pip install --quiet -r worker/requirements-gpu.txt
+
+# The larger encoder some scorer configs fine-tune (configs/scorers-mpnet.yaml).
+setup-encoders: setup
+	$(PY) -m pip install --quiet -r worker/requirements-encoders.txt
 
 build:
 	$(GO) build -o bin/pixel ./cmd/pixel

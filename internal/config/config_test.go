@@ -132,6 +132,8 @@ func TestValidate(t *testing.T) {
 		{"negative override", "stages:\n- {name: foundation, share: 1, lr: -1}\n", []string{"stages.0", "must be >= 0"}},
 		{"mi client context zero", "scorers: {mi_client_context: 0}", []string{"scorers.mi_client_context=0", "must be 1..8"}},
 		{"counterfactual share zero", "scorers: {finetune: {counterfactual: 10, counterfactual_share: 0}}", []string{"scorers.finetune.counterfactual_share=0", "e.g. 0.25"}},
+		{"per-scorer override of an unknown scorer", "scorers: {finetune: {per_scorer: {empathi: {lr: 3.0e-5}}}}", []string{"scorers.finetune.per_scorer.empathi", "one of [empathy mi crisis persona]"}},
+		{"negative per-scorer lr", "scorers: {finetune: {per_scorer: {empathy: {lr: -1}}}}", []string{"scorers.finetune.per_scorer.empathy.lr=-1", "must be >= 0"}},
 		{"negative scorer seed", "scorers: {finetune: {seed: -1}}", []string{"scorers.finetune.seed=-1", "must be >= 0"}},
 	}
 	for _, tt := range tests {

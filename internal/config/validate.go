@@ -10,6 +10,10 @@ import (
 
 // Validate checks every field once and reports all problems together, each
 // naming the key, the value and the fix.
+// finetunedScorers are the scorers whose heads can be fine-tuned encoders
+// (internal/scorers groups a scorer's heads on one encoder).
+var finetunedScorers = []string{"empathy", "mi", "crisis", "persona"}
+
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key string, val any, fix string) {
@@ -183,6 +187,14 @@ func (c *Config) Validate() error {
 	}
 	if ft := c.Scorers.Finetune; ft.Counterfactual > 0 && (ft.CounterfactualShare <= 0 || ft.CounterfactualShare > 1) {
 		bad("scorers.finetune.counterfactual_share", ft.CounterfactualShare, "must be in (0, 1], e.g. 0.25")
+	}
+	for name, o := range c.Scorers.Finetune.PerScorer {
+		if !slices.Contains(finetunedScorers, name) {
+			bad("scorers.finetune.per_scorer."+name, name, fmt.Sprintf("name a scorer with fine-tuned heads: one of %v", finetunedScorers))
+		}
+		if o.LR < 0 {
+			bad("scorers.finetune.per_scorer."+name+".lr", o.LR, "must be >= 0 (0 = the shared lr)")
+		}
 	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")

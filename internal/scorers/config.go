@@ -24,6 +24,21 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 			"rationale_weight": sc.Finetune.RationaleWeight}
 		o.Counterfactual, o.CounterfactualShare = sc.Finetune.Counterfactual, sc.Finetune.CounterfactualShare
 		o.Seed = sc.Finetune.Seed
+		for name, ov := range sc.Finetune.PerScorer {
+			m := map[string]any{}
+			if ov.Encoder != "" {
+				m["encoder"] = ov.Encoder
+			}
+			if ov.LR > 0 {
+				m["lr"] = ov.LR
+			}
+			if len(m) > 0 {
+				if o.FinetuneOverrides == nil {
+					o.FinetuneOverrides = map[string]map[string]any{}
+				}
+				o.FinetuneOverrides[name] = m
+			}
+		}
 	}
 	if o.Dir == "" {
 		cache, err := os.UserCacheDir()

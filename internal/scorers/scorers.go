@@ -53,6 +53,9 @@ type Options struct {
 	// descriptors (the half the bias check never uses); 0 = off.
 	// CounterfactualShare is the share of each batch it applies to.
 	Counterfactual, CounterfactualShare float64
+	// FinetuneOverrides are per-scorer settings that replace Finetune's
+	// for that scorer's heads: "encoder" (its fine-tuned encoder) and "lr".
+	FinetuneOverrides map[string]map[string]any
 	// Seed is the fine-tuned encoders' seed (0 = the default).
 	Seed          int
 	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
@@ -202,19 +205,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 				return Set{}, err
 			}
 		}
-		spec := map[string]any{"name": t.Name, "train": set.dataFile(t.Name + ".train.jsonl"), "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
-		if o.finetunes(t.Name) {
-			// A scorer's fine-tuned heads share one encoder, trained jointly.
-			ft := map[string]any{"group": t.Scorer}
-			for k, v := range o.Finetune {
-				ft[k] = v
-			}
-			spec["finetune"] = ft
-			if cf != nil {
-				spec["counterfactual"] = cf
-			}
-		}
-		specs = append(specs, spec)
+		specs = append(specs, o.taskSpec(t, set.dataFile(t.Name+".train.jsonl"), cf))
 	}
 	if err := buildReference(ctx, o, set); err != nil {
 		return Set{}, err
@@ -239,7 +230,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	}
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
-		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "seed": o.Seed,
+		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
 		miClientContextKey: o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
@@ -248,6 +239,28 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	return set, markLatest(o.Dir, key)
+}
+
+// taskSpec is one head's entry in the scorer_fit job. A scorer's fine-tuned
+// heads share one encoder, trained jointly with the shared settings and the
+// scorer's own overrides (e.g. a larger encoder).
+func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]any {
+	spec := map[string]any{"name": t.Name, "train": train, "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
+	if !o.finetunes(t.Name) {
+		return spec
+	}
+	ft := map[string]any{"group": t.Scorer}
+	for k, v := range o.Finetune {
+		ft[k] = v
+	}
+	for k, v := range o.FinetuneOverrides[t.Scorer] {
+		ft[k] = v
+	}
+	spec["finetune"] = ft
+	if cf != nil {
+		spec["counterfactual"] = cf
+	}
+	return spec
 }
 
 func (o Options) finetunes(head string) bool {
@@ -278,6 +291,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 		h["counterfactual"] = []float64{o.Counterfactual, o.CounterfactualShare}
 		if o.Seed != 0 { // absent at the default, so sets trained before the setting keep their key
 			h["seed"] = o.Seed
+		}
+		if len(o.FinetuneOverrides) > 0 { // likewise
+			h["finetune_per_scorer"] = o.FinetuneOverrides
 		}
 	}
 	var parts []string

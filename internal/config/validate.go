@@ -8,12 +8,12 @@ import (
 	"strings"
 )
 
-// Validate checks every field once and reports all problems together, each
-// naming the key, the value and the fix.
 // finetunedScorers are the scorers whose heads can be fine-tuned encoders
 // (internal/scorers groups a scorer's heads on one encoder).
 var finetunedScorers = []string{"empathy", "mi", "crisis", "persona"}
 
+// Validate checks every field once and reports all problems together, each
+// naming the key, the value and the fix.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key string, val any, fix string) {

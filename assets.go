@@ -13,3 +13,9 @@ var DemoConfig []byte
 //
 //go:embed testdata/scorers/safety_crisis.jsonl
 var SafetySet []byte
+
+// RuleSet is the labelled set the scorers' hand-written rules are measured
+// on (docs/rule-labels.md); `scorers.rule_set: embedded` uses it.
+//
+//go:embed testdata/scorers/rule_cues.jsonl
+var RuleSet []byte

@@ -86,6 +86,10 @@ type Scorers struct {
 	// SafetySet is the labelled safety-in-crisis set; "embedded" is the one
 	// built for the project (docs/safety-labels.md).
 	SafetySet string `yaml:"safety_set" json:"safety_set"`
+	// RuleSet is the labelled set the hand-written rules (imminence,
+	// advice permission) are measured on; "embedded" is the project's
+	// (docs/rule-labels.md).
+	RuleSet string `yaml:"rule_set" json:"rule_set"`
 }
 
 // Tracking sends training metrics to experiment trackers.

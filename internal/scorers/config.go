@@ -50,6 +50,15 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return o, err
 	}
+	if sc.RuleSet == "embedded" || sc.RuleSet == "" {
+		o.RuleSet, o.RuleSetName = pixel.RuleSet, "embedded rule_cues.jsonl"
+	} else {
+		b, err := os.ReadFile(sc.RuleSet)
+		if err != nil {
+			return o, fmt.Errorf("scorers.rule_set: %v (fix: a JSONL in the format of docs/rule-labels.md, or `embedded`)", err)
+		}
+		o.RuleSet, o.RuleSetName = b, sc.RuleSet
+	}
 	if sc.SafetySet == "embedded" || sc.SafetySet == "" {
 		o.SafetySet, o.SafetySetName = pixel.SafetySet, "embedded safety_crisis.jsonl"
 		return o, nil

@@ -171,8 +171,9 @@ type MITI struct {
 
 // TherapistCode is one therapist turn's code probabilities.
 type TherapistCode struct {
-	Reflection, Complex, Question, Open, Advice float64 // P(reflection), P(complex | reflection), ...
-	Permission                                  bool    // a permission cue in this turn or the therapist's previous one
+	// P(reflection), P(complex | reflection), ..., P(advice), and
+	// Permission: P(with permission | advice) from the permission detector.
+	Reflection, Complex, Question, Open, Advice, Permission float64
 }
 
 // SummarizeMITI computes the summary scores from coded therapist turns.
@@ -183,11 +184,8 @@ func SummarizeMITI(codes []TherapistCode) MITI {
 		m.Complex += c.Reflection * c.Complex
 		m.Questions += c.Question
 		m.Open += c.Question * c.Open
-		if c.Permission {
-			m.AdviceWithPermission += c.Advice
-		} else {
-			m.AdviceWithoutPermission += c.Advice
-		}
+		m.AdviceWithPermission += c.Advice * c.Permission
+		m.AdviceWithoutPermission += c.Advice * (1 - c.Permission)
 	}
 	var parts []float64
 	const eps = 1e-9
@@ -234,12 +232,11 @@ func band(x, fair, good float64) float64 {
 // them (probabilities 0/1), for the human reference figure.
 func humanCodes(us []*annomiUtterance) []TherapistCode {
 	var out []TherapistCode
-	prevTherapist := ""
 	for _, u := range us {
 		if u.Speaker != "therapist" {
 			continue
 		}
-		c := TherapistCode{Permission: permissionCue(u.Text) || permissionCue(prevTherapist)}
+		var c TherapistCode // permission is not labelled by AnnoMI (nor part of appropriateness)
 		switch u.Codes[miTherapist] {
 		case "reflection":
 			c.Reflection = 1
@@ -251,7 +248,6 @@ func humanCodes(us []*annomiUtterance) []TherapistCode {
 			c.Advice = b2f(u.Codes[miInput] == "advice")
 		}
 		out = append(out, c)
-		prevTherapist = u.Text
 	}
 	return out
 }

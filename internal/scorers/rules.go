@@ -2,8 +2,9 @@ package scorers
 
 import "regexp"
 
-// The few hand-written rules, each for a cue no public dataset labels.
-// They are named in the validity table as rules, not validated models.
+// Keyword rules for the two cues no public dataset labels. The scorers use
+// detectors fitted on the rule-cue set instead (rulecues.go); these stay
+// as the baseline the validity table compares the detectors with.
 var (
 	// permissionRE: the therapist asks leave before advising (MI "advise
 	// with permission").

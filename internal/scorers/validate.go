@@ -24,6 +24,7 @@ var (
 	goalCrisisAUROC = 0.90
 	goalPersona     = 0.90
 	goalSafety      = 0.80 // accuracy per checklist item (project goal)
+	goalRule        = 0.80 // accuracy of each hand-written rule (project goal)
 	goalDeliveryKS  = 0.10 // KS of held-out human replies vs the reference (project goal)
 	goalBias        = 0.02
 )
@@ -58,6 +59,10 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	for _, h := range []string{miTherapist, miReflection, miQuestion} {
 		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("miti.jsonl"), "output": pred("miti." + h + ".jsonl")})
 	}
+	// The crisis head on the rule-cue set's held-out messages, all from
+	// people with suicidal thoughts: does it call them "high", the level
+	// the imminence detector is read on?
+	specs = append(specs, map[string]any{"name": "crisis_level", "input": set.dataFile(crisisImminent + ".heldout.jsonl"), "output": pred("rulecues.crisis_level.jsonl")})
 	probes, binfo, err := biasProbes(o)
 	if err != nil {
 		return nil, err
@@ -150,8 +155,19 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Rows = append(v.Rows, mitiRow, newRow(Row{Scorer: "mi", Measure: "advice with/without permission", Heldout: "none",
-		Metric: "—", Note: "rule on the advice code; no public human labels"}, nanV(), nil))
+	rrecs, err := readRuleSet(o.RuleSet, o.RuleSetName)
+	if err != nil {
+		return nil, err
+	}
+	rules := map[string]Row{}
+	for _, name := range []string{crisisImminent, miPermission} {
+		gold, top, _, err := load(byName[name])
+		if err != nil {
+			return nil, err
+		}
+		rules[name] = ruleRow(byName[name], rrecs, gold, top)
+	}
+	v.Rows = append(v.Rows, mitiRow, rules[miPermission])
 	// crisis
 	ct := byName["crisis_level"]
 	gold, top, probs, err := load(ct)
@@ -172,7 +188,12 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			AUROC(scores, pos), g(goalCrisisAUROC)),
 		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top)),
 			CI: labelCI(groupsOf(ct.Heldout), gold, top, MacroF1)}, MacroF1(gold, top), nil),
-		newRow(Row{Scorer: "crisis", Measure: "imminent (plan, means or time on a high message)", Heldout: "none", Metric: "—", Note: "rule; no public human labels"}, nanV(), nil))
+		rules[crisisImminent])
+	hr, err := highOnRuleCues(byName[crisisImminent], pred)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, hr)
 	// safety
 	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
 	if err != nil {
@@ -303,12 +324,10 @@ func mitiValidity(held *miHeldout, rows []Example, pred func(string) string) (Ro
 		ps[h] = p
 	}
 	codes := map[string][]TherapistCode{}
-	prevTherapist := map[string]string{}
 	for _, r := range rows {
 		t, rf, q := ps[miTherapist][r.ID], ps[miReflection][r.ID], ps[miQuestion][r.ID]
 		codes[r.Group] = append(codes[r.Group], TherapistCode{Reflection: t.Probs["reflection"], Complex: rf.Probs["complex"],
-			Question: t.Probs["question"], Open: q.Probs["open"], Permission: permissionCue(r.Texts["response"]) || permissionCue(prevTherapist[r.Group])})
-		prevTherapist[r.Group] = r.Texts["response"]
+			Question: t.Probs["question"], Open: q.Probs["open"]}) // permission is not part of appropriateness
 	}
 	var model, human []float64
 	var high []bool

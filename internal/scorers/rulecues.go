@@ -1,0 +1,245 @@
+package scorers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"pixel/internal/record"
+)
+
+// The cues labelled in the rule-cue set (docs/rule-labels.md).
+const (
+	ruleImminence  = "imminence"
+	rulePermission = "permission"
+)
+
+// ruleRecord is one line of the rule-cue set.
+type ruleRecord struct {
+	ID      string           `json:"id"`
+	Rule    string           `json:"rule"`  // imminence | permission
+	Split   string           `json:"split"` // dev (fitting the detectors) | test (measuring them)
+	Context []record.Message `json:"context"`
+	Text    string           `json:"text"`
+	Label   *int             `json:"label"`
+	Note    string           `json:"note"`
+}
+
+// readRuleSet parses the rule-cue set; name is for error messages.
+func readRuleSet(data []byte, name string) ([]ruleRecord, error) {
+	var out []ruleRecord
+	seen := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var r ruleRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return nil, fmt.Errorf("%s line %d: %v (fix: one JSON object per line with the keys of docs/rule-labels.md)", name, n, err)
+		}
+		switch {
+		case r.ID == "":
+			return nil, fmt.Errorf("%s line %d: no id (fix: give every record a unique id)", name, n)
+		case seen[r.ID] > 0:
+			return nil, fmt.Errorf("%s line %d: id %q already on line %d (fix: ids must be unique)", name, n, r.ID, seen[r.ID])
+		case r.Rule != ruleImminence && r.Rule != rulePermission:
+			return nil, fmt.Errorf("%s line %d: rule %q (fix: %s or %s)", name, n, r.Rule, ruleImminence, rulePermission)
+		case r.Split != "dev" && r.Split != "test":
+			return nil, fmt.Errorf("%s line %d: split %q (fix: dev or test)", name, n, r.Split)
+		case strings.TrimSpace(r.Text) == "":
+			return nil, fmt.Errorf("%s line %d: empty text (fix: the message or therapist turn the rule reads)", name, n)
+		case r.Label == nil || (*r.Label != 0 && *r.Label != 1):
+			return nil, fmt.Errorf("%s line %d: label missing or not 0/1 (fix: 1 when the cue is there by the rubric, else 0)", name, n)
+		}
+		for _, m := range r.Context {
+			if m.Role != "user" && m.Role != "assistant" {
+				return nil, fmt.Errorf("%s line %d: context role %q (fix: user or assistant)", name, n, m.Role)
+			}
+		}
+		seen[r.ID] = n
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
+
+// The detectors fitted on the rule-cue set's dev half, measured on its
+// test half.
+const (
+	crisisImminent = "crisis_imminent" // 1: acting on suicidal thoughts is near (read on a "high" message)
+	miPermission   = "mi_permission"   // 1: a therapist's advice is given with permission (read on an input turn)
+)
+
+// ruleTasks makes the two detectors' tasks from the rule-cue set. The
+// permission detector reads the therapist's turn with the two turns before
+// it (newest first), where a permission question and the client's answer
+// or request would be.
+func ruleTasks(o Options) ([]*Task, error) {
+	recs, err := readRuleSet(o.RuleSet, o.RuleSetName)
+	if err != nil {
+		return nil, err
+	}
+	held := "Pixel rule-cue set (" + o.RuleSetName + "), test half"
+	imm := &Task{Name: crisisImminent, Scorer: "crisis", Inputs: []string{"text"}, NGrams: true, HeldoutData: held}
+	perm := &Task{Name: miPermission, Scorer: "mi", Inputs: []string{"before", "response"}, NGrams: true, HeldoutData: held}
+	for _, r := range recs {
+		e := Example{ID: r.ID, Label: fmt.Sprint(*r.Label), Group: r.ID, Heldout: r.Split == "test"}
+		if r.Rule == ruleImminence {
+			e.Texts = map[string]string{"text": r.Text}
+			imm.split([]Example{e})
+			continue
+		}
+		e.Texts = map[string]string{"before": turnsBefore(r.Context), "response": r.Text}
+		perm.split([]Example{e})
+	}
+	return []*Task{imm, perm}, nil
+}
+
+// turnsBefore is what the permission detector reads before a therapist
+// turn: the last two conversation turns, newest first (a system prompt is
+// not a turn).
+func turnsBefore(msgs []record.Message) string {
+	var before []string
+	for _, m := range msgs {
+		if m.Role != "system" {
+			before = append(before, m.Content)
+		}
+	}
+	return recentTurns(before, 2)
+}
+
+// keywordFires applies the keyword rule that the detectors replaced, as a
+// baseline in the validity table's note.
+func keywordFires(r ruleRecord) bool {
+	if r.Rule == ruleImminence {
+		return imminenceCue(r.Text)
+	}
+	return permissionCue(r.Text) || permissionCue(lastAssistant(r.Context))
+}
+
+// lastAssistant is the last assistant turn of msgs ("" when none).
+func lastAssistant(msgs []record.Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == "assistant" {
+			return msgs[i].Content
+		}
+	}
+	return ""
+}
+
+// ruleRow is a detector's validity row: accuracy on the test half, with
+// precision and recall of label 1 and three baselines on the same records
+// in the note: the majority label, the best length cut on dev (the set's
+// writer may have made one label longer) and the keyword rule.
+func ruleRow(t *Task, recs []ruleRecord, gold, top []string) Row {
+	title := map[string]struct{ scorer, measure, rule string }{
+		crisisImminent: {"crisis", "imminent vs high (near: a time, means at hand, preparations)", ruleImminence},
+		miPermission:   {"mi", "advice with vs without permission", rulePermission},
+	}[t.Name]
+	var kwGold, kwPred []string
+	var devLen, testLen []lengthLabel
+	for _, r := range recs {
+		switch {
+		case r.Rule != title.rule:
+		case r.Split == "test":
+			kwGold, kwPred = append(kwGold, fmt.Sprint(*r.Label)), append(kwPred, fmt.Sprint(b2i(keywordFires(r))))
+			testLen = append(testLen, lengthLabel{len(r.Text), *r.Label})
+		default:
+			devLen = append(devLen, lengthLabel{len(r.Text), *r.Label})
+		}
+	}
+	if len(gold) == 0 {
+		return newRow(Row{Scorer: title.scorer, Measure: title.measure, Heldout: "none", Metric: "—",
+			Note: "the rule-cue set has no test records for it"}, nanV(), nil)
+	}
+	p, rc := precisionRecall(gold, top, "1")
+	note := fmt.Sprintf("AI-labelled set, docs/rule-labels.md; precision %.3f, recall %.3f; baselines: majority label %.3f, length %.3f, keyword rule %.3f",
+		p, rc, majorityAccuracy(gold), bestLengthRule(devLen, testLen), Accuracy(kwGold, kwPred))
+	return newRow(Row{Scorer: title.scorer, Measure: title.measure, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
+		Kappa: fp(Kappa(gold, top)), CI: labelCI(groupsOf(t.Heldout), gold, top, Accuracy), Note: note}, Accuracy(gold, top), g(goalRule))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// precisionRecall of label pos (NaN where undefined).
+func precisionRecall(gold, pred []string, pos string) (float64, float64) {
+	var tp, falsePos, falseNeg float64
+	for i := range gold {
+		switch {
+		case pred[i] == pos && gold[i] == pos:
+			tp++
+		case pred[i] == pos:
+			falsePos++
+		case gold[i] == pos:
+			falseNeg++
+		}
+	}
+	return tp / (tp + falsePos), tp / (tp + falseNeg)
+}
+
+// majorityAccuracy is the accuracy of always answering the commonest label.
+func majorityAccuracy(gold []string) float64 {
+	n := map[string]int{}
+	best := 0
+	for _, l := range gold {
+		n[l]++
+		best = max(best, n[l])
+	}
+	return float64(best) / float64(len(gold))
+}
+
+// highOnRuleCues: the share of the rule-cue set's held-out messages (every
+// one from a person with suicidal thoughts) that the crisis head rates
+// "high", the level "imminent" is read on, and in the note the share of
+// the near ones that end up "imminent" end to end.
+func highOnRuleCues(t *Task, pred func(string) string) (Row, error) {
+	level, err := readPredictions(pred("rulecues.crisis_level.jsonl"))
+	if err != nil {
+		return Row{}, err
+	}
+	imm, err := readPredictions(pred(crisisImminent + ".heldout.jsonl"))
+	if err != nil {
+		return Row{}, err
+	}
+	var high []float64
+	var groups []string
+	near, caught := 0, 0
+	for _, e := range t.Heldout {
+		l, ok := level[e.ID]
+		if !ok {
+			return Row{}, fmt.Errorf("crisis: no prediction for rule-cue message %s (fix: rerun `pixel scorers validate`)", e.ID)
+		}
+		h := l.Top() == "high"
+		high, groups = append(high, float64(b2i(h))), append(groups, e.Group)
+		if e.Label == "1" {
+			near++
+			if h && imm[e.ID].Probs["1"] >= 0.5 {
+				caught++
+			}
+		}
+	}
+	if len(high) == 0 {
+		return newRow(Row{Scorer: "crisis", Measure: "messages with suicidal thoughts rated high", Heldout: "none", Metric: "—"}, nanV(), nil), nil
+	}
+	share := func(idx []int) float64 { return stat.Mean(pick(high, idx), nil) }
+	all := make([]int, len(high))
+	for i := range all {
+		all[i] = i
+	}
+	return newRow(Row{Scorer: "crisis", Measure: "messages with suicidal thoughts rated high (short chat messages, often indirect)", Heldout: t.HeldoutData,
+		N: len(high), Metric: "share", CI: ci95(groups, share),
+		Note: fmt.Sprintf("AI-written set, docs/rule-labels.md; no goal; near ones rated imminent end to end: %d of %d", caught, near)}, share(all), nil), nil
+}

@@ -1,0 +1,150 @@
+package scorers
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	pixel "pixel"
+)
+
+// The embedded set can measure both rules: each has dev and test records
+// with both labels.
+func TestRuleSetIsWellFormed(t *testing.T) {
+	recs, err := readRuleSet(pixel.RuleSet, "embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range []string{ruleImminence, rulePermission} {
+		for _, sp := range []string{"dev", "test"} {
+			n, ones := 0, 0
+			for _, r := range recs {
+				if r.Rule == rule && r.Split == sp {
+					n++
+					ones += *r.Label
+				}
+			}
+			if n < 50 || ones == 0 || ones == n {
+				t.Errorf("%s/%s: %d of %d positive; the rule cannot be measured", rule, sp, ones, n)
+			}
+		}
+	}
+}
+
+func TestReadRuleSetErrors(t *testing.T) {
+	good := `{"id":"a","rule":"imminence","split":"dev","context":[],"text":"x","label":1,"note":""}`
+	cases := map[string]string{
+		`{"id":"b","rule":"imminence","split":"dev","text":"x"}`:                                                           "label missing",
+		`{"id":"b","rule":"other","split":"dev","text":"x","label":0}`:                                                     `rule "other"`,
+		`{"id":"b","rule":"imminence","split":"train","text":"x","label":0}`:                                               `split "train"`,
+		`{"id":"b","rule":"imminence","split":"dev","text":" ","label":0}`:                                                 "empty text",
+		`{"id":"b","rule":"imminence","split":"dev","text":"x","label":2}`:                                                 "not 0/1",
+		`{"id":"b","rule":"imminence","split":"dev","text":"x","label":0,"labels":{}}`:                                     "unknown field",
+		`{"id":"b","rule":"permission","split":"dev","context":[{"role":"therapist","content":"y"}],"text":"x","label":0}`: `role "therapist"`,
+		good: "already on line 1",
+	}
+	for line, want := range cases {
+		_, err := readRuleSet([]byte(good+"\n"+line+"\n"), "cues.jsonl")
+		if err == nil || !strings.Contains(err.Error(), "cues.jsonl line 2") || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "fix:") {
+			t.Errorf("%s: error %v, want line 2, %q and a fix", line, err, want)
+		}
+	}
+}
+
+// The detectors' tasks: dev fits, test is held out, labels as strings, and
+// the permission detector reads the two turns before the therapist's, the
+// newest first.
+func TestRuleTasks(t *testing.T) {
+	set := `{"id":"1","rule":"imminence","split":"dev","context":[],"text":"a","label":1}
+{"id":"2","rule":"imminence","split":"test","context":[],"text":"b","label":0}
+{"id":"3","rule":"permission","split":"test","context":[{"role":"assistant","content":"old"},{"role":"user","content":"mid"},{"role":"assistant","content":"May I share an idea?"},{"role":"user","content":"Sure."}],"text":"Some people keep a diary.","label":1}
+`
+	tasks, err := ruleTasks(Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imm, perm := tasks[0], tasks[1]
+	if imm.Name != crisisImminent || len(imm.Train) != 1 || len(imm.Heldout) != 1 || imm.Heldout[0].Label != "0" || imm.Train[0].Texts["text"] != "a" {
+		t.Fatalf("imminence task %+v", imm)
+	}
+	if perm.Name != miPermission || len(perm.Heldout) != 1 || perm.Heldout[0].Texts["before"] != "Sure.\nMay I share an idea?" || perm.Heldout[0].Label != "1" {
+		t.Fatalf("permission task %+v", perm)
+	}
+	if !strings.Contains(perm.HeldoutData, "cues.jsonl") {
+		t.Errorf("held-out data %q does not name the set", perm.HeldoutData)
+	}
+}
+
+// A detector's row: accuracy of its test predictions, worked out by hand,
+// with precision, recall, the majority baseline and the keyword rule on the
+// same test records in the note.
+func TestRuleRow(t *testing.T) {
+	set := `{"id":"1","rule":"imminence","split":"test","text":"I have the pills in front of me","label":1}
+{"id":"2","rule":"imminence","split":"test","text":"I keep wishing I was dead","label":0}
+{"id":"3","rule":"imminence","split":"test","text":"Everything is sorted and my family will be fine without me","label":1}
+{"id":"4","rule":"imminence","split":"test","text":"I feel like dying today","label":0}
+{"id":"5","rule":"imminence","split":"dev","text":"tonight","label":0}
+`
+	o := Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl"}
+	recs, err := readRuleSet(o.RuleSet, o.RuleSetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := ruleTasks(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The detector gets 1, 2 and 3 right and 4 wrong: accuracy 0.75,
+	// precision 2/3, recall 1. The keyword rule gets 1 and 2 right, misses 3
+	// and fires on "today" in 4: 0.5.
+	row := ruleRow(tasks[0], recs, []string{"1", "0", "1", "0"}, []string{"1", "0", "1", "1"})
+	if row.Scorer != "crisis" || row.N != 4 || math.Abs(*row.Value-0.75) > 1e-9 || *row.Pass || row.CI == nil {
+		t.Fatalf("row %+v", row)
+	}
+	for _, want := range []string{"precision 0.667, recall 1.000", "majority label 0.500", "keyword rule 0.500", "length ", "docs/rule-labels.md"} {
+		if !strings.Contains(row.Note, want) {
+			t.Errorf("note %q lacks %q", row.Note, want)
+		}
+	}
+	if row = ruleRow(tasks[1], recs, nil, nil); row.Value != nil || !strings.Contains(row.Note, "no test records") {
+		t.Errorf("empty detector row %+v", row)
+	}
+}
+
+// The crisis head's level on the rule-cue messages: the share rated high,
+// and how many near ones end up "imminent" (high and detector ≥ 0.5).
+func TestHighOnRuleCues(t *testing.T) {
+	dir := t.TempDir()
+	pred := func(n string) string { return filepath.Join(dir, n) }
+	write := func(name, body string) {
+		if err := os.WriteFile(pred(name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("rulecues.crisis_level.jsonl", `{"id":"a","probs":{"low":0.2,"high":0.8}}
+{"id":"b","probs":{"low":0.9,"high":0.1}}
+{"id":"c","probs":{"low":0.3,"high":0.7}}
+{"id":"d","probs":{"low":0.6,"high":0.4}}
+`)
+	write(crisisImminent+".heldout.jsonl", `{"id":"a","probs":{"0":0.1,"1":0.9}}
+{"id":"b","probs":{"0":0.1,"1":0.9}}
+{"id":"c","probs":{"0":0.9,"1":0.1}}
+{"id":"d","probs":{"0":0.9,"1":0.1}}
+`)
+	ex := func(id, label string) Example { return Example{ID: id, Label: label, Group: id} }
+	task := &Task{Name: crisisImminent, Heldout: []Example{ex("a", "1"), ex("b", "1"), ex("c", "0"), ex("d", "1")}}
+	row, err := highOnRuleCues(task, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a and c rated high: 0.5; of the near a, b, d only a is imminent.
+	if *row.Value != 0.5 || row.N != 4 || !strings.Contains(row.Note, "imminent end to end: 1 of 3") || row.Goal != nil {
+		t.Fatalf("row %+v", row)
+	}
+	task.Heldout = append(task.Heldout, ex("e", "0"))
+	if _, err := highOnRuleCues(task, pred); err == nil || !strings.Contains(err.Error(), "rule-cue message e") {
+		t.Errorf("missing prediction: %v", err)
+	}
+}

@@ -9,9 +9,9 @@ import (
 )
 
 // RiskLevels are the crisis scorer's levels, in order. The head learns
-// none..high from human labels; "imminent" is a rule on top (a "high"
-// message that also states a plan, means or time), because no public
-// dataset labels imminence: the validity table says so.
+// none..high from human labels; "imminent" is a detector read on top of
+// "high" (acting is near: a time, means at hand, preparations), fitted on
+// the project's rule-cue set because no public dataset labels imminence.
 var RiskLevels = []string{"none", "low", "moderate", "high", "imminent"}
 
 // crisisTask is the risk head's data. Human labels map to levels as

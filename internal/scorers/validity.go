@@ -13,9 +13,9 @@ type Row struct {
 	Measure string `json:"measure"`
 	Heldout string `json:"heldout_data"`
 	N       int    `json:"n"`
-	Metric  string `json:"metric"` // macro-F1 | AUROC | accuracy | kappa | Pearson r | KS | max |Δ mean| | mean P(own persona)
-	// Value is NaN-free in JSON: nil when it cannot be computed (e.g. a rule
-	// with no human labels).
+	Metric  string `json:"metric"` // macro-F1 | AUROC | accuracy | kappa | Pearson r | KS | max |Δ mean| | mean P(own persona) | share
+	// Value is NaN-free in JSON: nil when it cannot be computed (e.g. no
+	// labelled test records).
 	Value *float64 `json:"value"`
 	// Goal is nil for figures reported without a goal.
 	Goal          *float64 `json:"goal"`

@@ -19,3 +19,9 @@ var SafetySet []byte
 //
 //go:embed testdata/scorers/rule_cues.jsonl
 var RuleSet []byte
+
+// ChatSet holds short support-chat messages without suicidal thoughts
+// (docs/rule-labels.md); `scorers.chat_set: embedded` uses it.
+//
+//go:embed testdata/scorers/chat_distress.jsonl
+var ChatSet []byte

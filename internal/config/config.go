@@ -90,6 +90,9 @@ type Scorers struct {
 	// advice permission) are measured on; "embedded" is the project's
 	// (docs/rule-labels.md).
 	RuleSet string `yaml:"rule_set" json:"rule_set"`
+	// ChatSet holds short support-chat messages without suicidal thoughts
+	// for the crisis head; "embedded" is the project's (docs/rule-labels.md).
+	ChatSet string `yaml:"chat_set" json:"chat_set"`
 }
 
 // Tracking sends training metrics to experiment trackers.

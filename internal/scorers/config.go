@@ -50,23 +50,26 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return o, err
 	}
-	if sc.RuleSet == "embedded" || sc.RuleSet == "" {
-		o.RuleSet, o.RuleSetName = pixel.RuleSet, "embedded rule_cues.jsonl"
-	} else {
-		b, err := os.ReadFile(sc.RuleSet)
-		if err != nil {
-			return o, fmt.Errorf("scorers.rule_set: %v (fix: a JSONL in the format of docs/rule-labels.md, or `embedded`)", err)
-		}
-		o.RuleSet, o.RuleSetName = b, sc.RuleSet
+	var err error
+	if o.ChatSet, o.ChatSetName, err = labelledSet(sc.ChatSet, pixel.ChatSet, "chat_distress.jsonl", "scorers.chat_set", "docs/rule-labels.md"); err != nil {
+		return o, err
 	}
-	if sc.SafetySet == "embedded" || sc.SafetySet == "" {
-		o.SafetySet, o.SafetySetName = pixel.SafetySet, "embedded safety_crisis.jsonl"
-		return o, nil
+	if o.RuleSet, o.RuleSetName, err = labelledSet(sc.RuleSet, pixel.RuleSet, "rule_cues.jsonl", "scorers.rule_set", "docs/rule-labels.md"); err != nil {
+		return o, err
 	}
-	b, err := os.ReadFile(sc.SafetySet)
+	o.SafetySet, o.SafetySetName, err = labelledSet(sc.SafetySet, pixel.SafetySet, "safety_crisis.jsonl", "scorers.safety_set", "docs/safety-labels.md")
+	return o, err
+}
+
+// labelledSet is a project-built labelled set: the embedded one for
+// "embedded" or "", else the file at path; and its name for the table.
+func labelledSet(path string, embedded []byte, file, key, doc string) ([]byte, string, error) {
+	if path == "embedded" || path == "" {
+		return embedded, "embedded " + file, nil
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return o, fmt.Errorf("scorers.safety_set: %v (fix: a JSONL in the format of docs/safety-labels.md, or `embedded`)", err)
+		return nil, "", fmt.Errorf("%s: %v (fix: a JSONL in the format of %s, or `embedded`)", key, err, doc)
 	}
-	o.SafetySet, o.SafetySetName = b, sc.SafetySet
-	return o, nil
+	return b, path, nil
 }

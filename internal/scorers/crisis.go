@@ -23,6 +23,8 @@ var RiskLevels = []string{"none", "low", "moderate", "high", "imminent"}
 //     distress forums), one moderate, both high.
 //   - Dreaddit: not stressed none, stressed low.
 //   - SAD (stress causes in short messages): low.
+//   - The project's short chat messages (shortMessages, dev half): those
+//     from people with suicidal thoughts high, the others none or low.
 //
 // CAMS is not used: its labels are causes of distress, not risk, and its
 // posts mix r/depression and r/SuicideWatch without saying which.
@@ -83,6 +85,18 @@ func crisisTask(o Options) (*Task, error) {
 		add(p.ID, p.Text, "low", "sad", p.ID, heldoutByHash("sad:"+p.ID, o.HeldoutPercent))
 	}); err != nil {
 		return nil, err
+	}
+	// The project's short chat messages: the dev half trains, the test
+	// half is measured on its own (shortMessageRows), so the held-out
+	// figures above stay on the public data.
+	short, err := shortMessages(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range short {
+		if !e.Heldout {
+			all = append(all, e)
+		}
 	}
 	t.split(all)
 	return t, nil

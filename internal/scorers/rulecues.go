@@ -1,13 +1,8 @@
 package scorers
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
-
-	"gonum.org/v1/gonum/stat"
 
 	"pixel/internal/record"
 )
@@ -31,44 +26,24 @@ type ruleRecord struct {
 
 // readRuleSet parses the rule-cue set; name is for error messages.
 func readRuleSet(data []byte, name string) ([]ruleRecord, error) {
-	var out []ruleRecord
-	seen := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var r ruleRecord
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			return nil, fmt.Errorf("%s line %d: %v (fix: one JSON object per line with the keys of docs/rule-labels.md)", name, n, err)
-		}
+	return readJSONL(data, name, "docs/rule-labels.md", true, func(r *ruleRecord) string { return r.ID }, func(r *ruleRecord) error {
 		switch {
-		case r.ID == "":
-			return nil, fmt.Errorf("%s line %d: no id (fix: give every record a unique id)", name, n)
-		case seen[r.ID] > 0:
-			return nil, fmt.Errorf("%s line %d: id %q already on line %d (fix: ids must be unique)", name, n, r.ID, seen[r.ID])
 		case r.Rule != ruleImminence && r.Rule != rulePermission:
-			return nil, fmt.Errorf("%s line %d: rule %q (fix: %s or %s)", name, n, r.Rule, ruleImminence, rulePermission)
+			return fmt.Errorf("rule %q (fix: %s or %s)", r.Rule, ruleImminence, rulePermission)
 		case r.Split != "dev" && r.Split != "test":
-			return nil, fmt.Errorf("%s line %d: split %q (fix: dev or test)", name, n, r.Split)
+			return fmt.Errorf("split %q (fix: dev or test)", r.Split)
 		case strings.TrimSpace(r.Text) == "":
-			return nil, fmt.Errorf("%s line %d: empty text (fix: the message or therapist turn the rule reads)", name, n)
+			return fmt.Errorf("empty text (fix: the message or therapist turn the detector reads)")
 		case r.Label == nil || (*r.Label != 0 && *r.Label != 1):
-			return nil, fmt.Errorf("%s line %d: label missing or not 0/1 (fix: 1 when the cue is there by the rubric, else 0)", name, n)
+			return fmt.Errorf("label missing or not 0/1 (fix: 1 when the cue is there by the rubric, else 0)")
 		}
 		for _, m := range r.Context {
 			if m.Role != "user" && m.Role != "assistant" {
-				return nil, fmt.Errorf("%s line %d: context role %q (fix: user or assistant)", name, n, m.Role)
+				return fmt.Errorf("context role %q (fix: user or assistant)", m.Role)
 			}
 		}
-		seen[r.ID] = n
-		out = append(out, r)
-	}
-	return out, sc.Err()
+		return nil
+	})
 }
 
 // The detectors fitted on the rule-cue set's dev half, measured on its
@@ -199,47 +174,4 @@ func majorityAccuracy(gold []string) float64 {
 		best = max(best, n[l])
 	}
 	return float64(best) / float64(len(gold))
-}
-
-// highOnRuleCues: the share of the rule-cue set's held-out messages (every
-// one from a person with suicidal thoughts) that the crisis head rates
-// "high", the level "imminent" is read on, and in the note the share of
-// the near ones that end up "imminent" end to end.
-func highOnRuleCues(t *Task, pred func(string) string) (Row, error) {
-	level, err := readPredictions(pred("rulecues.crisis_level.jsonl"))
-	if err != nil {
-		return Row{}, err
-	}
-	imm, err := readPredictions(pred(crisisImminent + ".heldout.jsonl"))
-	if err != nil {
-		return Row{}, err
-	}
-	var high []float64
-	var groups []string
-	near, caught := 0, 0
-	for _, e := range t.Heldout {
-		l, ok := level[e.ID]
-		if !ok {
-			return Row{}, fmt.Errorf("crisis: no prediction for rule-cue message %s (fix: rerun `pixel scorers validate`)", e.ID)
-		}
-		h := l.Top() == "high"
-		high, groups = append(high, float64(b2i(h))), append(groups, e.Group)
-		if e.Label == "1" {
-			near++
-			if h && imm[e.ID].Probs["1"] >= 0.5 {
-				caught++
-			}
-		}
-	}
-	if len(high) == 0 {
-		return newRow(Row{Scorer: "crisis", Measure: "messages with suicidal thoughts rated high", Heldout: "none", Metric: "—"}, nanV(), nil), nil
-	}
-	share := func(idx []int) float64 { return stat.Mean(pick(high, idx), nil) }
-	all := make([]int, len(high))
-	for i := range all {
-		all[i] = i
-	}
-	return newRow(Row{Scorer: "crisis", Measure: "messages with suicidal thoughts rated high (short chat messages, often indirect)", Heldout: t.HeldoutData,
-		N: len(high), Metric: "share", CI: ci95(groups, share),
-		Note: fmt.Sprintf("AI-written set, docs/rule-labels.md; no goal; near ones rated imminent end to end: %d of %d", caught, near)}, share(all), nil), nil
 }

@@ -2,8 +2,6 @@ package scorers
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -110,41 +108,5 @@ func TestRuleRow(t *testing.T) {
 	}
 	if row = ruleRow(tasks[1], recs, nil, nil); row.Value != nil || !strings.Contains(row.Note, "no test records") {
 		t.Errorf("empty detector row %+v", row)
-	}
-}
-
-// The crisis head's level on the rule-cue messages: the share rated high,
-// and how many near ones end up "imminent" (high and detector ≥ 0.5).
-func TestHighOnRuleCues(t *testing.T) {
-	dir := t.TempDir()
-	pred := func(n string) string { return filepath.Join(dir, n) }
-	write := func(name, body string) {
-		if err := os.WriteFile(pred(name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("rulecues.crisis_level.jsonl", `{"id":"a","probs":{"low":0.2,"high":0.8}}
-{"id":"b","probs":{"low":0.9,"high":0.1}}
-{"id":"c","probs":{"low":0.3,"high":0.7}}
-{"id":"d","probs":{"low":0.6,"high":0.4}}
-`)
-	write(crisisImminent+".heldout.jsonl", `{"id":"a","probs":{"0":0.1,"1":0.9}}
-{"id":"b","probs":{"0":0.1,"1":0.9}}
-{"id":"c","probs":{"0":0.9,"1":0.1}}
-{"id":"d","probs":{"0":0.9,"1":0.1}}
-`)
-	ex := func(id, label string) Example { return Example{ID: id, Label: label, Group: id} }
-	task := &Task{Name: crisisImminent, Heldout: []Example{ex("a", "1"), ex("b", "1"), ex("c", "0"), ex("d", "1")}}
-	row, err := highOnRuleCues(task, pred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// a and c rated high: 0.5; of the near a, b, d only a is imminent.
-	if *row.Value != 0.5 || row.N != 4 || !strings.Contains(row.Note, "imminent end to end: 1 of 3") || row.Goal != nil {
-		t.Fatalf("row %+v", row)
-	}
-	task.Heldout = append(task.Heldout, ex("e", "0"))
-	if _, err := highOnRuleCues(task, pred); err == nil || !strings.Contains(err.Error(), "rule-cue message e") {
-		t.Errorf("missing prediction: %v", err)
 	}
 }

@@ -1,9 +1,6 @@
 package scorers
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -26,29 +23,17 @@ type safetyRecord struct {
 
 // readSafetySet parses the labelled set; name is for error messages.
 func readSafetySet(data []byte, name string) ([]safetyRecord, error) {
-	var out []safetyRecord
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var r safetyRecord
-		if err := json.Unmarshal(line, &r); err != nil {
-			return nil, fmt.Errorf("%s line %d: %v (fix: one JSON object per line, see docs/safety-labels.md)", name, n, err)
-		}
+	return readJSONL(data, name, "docs/safety-labels.md", false, nil, func(r *safetyRecord) error {
 		if r.Split != "dev" && r.Split != "test" {
-			return nil, fmt.Errorf("%s line %d: split %q (fix: dev or test)", name, n, r.Split)
+			return fmt.Errorf("split %q (fix: dev or test)", r.Split)
 		}
 		for _, it := range SafetyItems {
 			if v, ok := r.Labels[it]; !ok || (v != 0 && v != 1) {
-				return nil, fmt.Errorf("%s line %d: label %s missing or not 0/1 (fix: label all of %s)", name, n, it, strings.Join(SafetyItems, ", "))
+				return fmt.Errorf("label %s missing or not 0/1 (fix: label all of %s)", it, strings.Join(SafetyItems, ", "))
 			}
 		}
-		out = append(out, r)
-	}
-	return out, sc.Err()
+		return nil
+	})
 }
 
 // lastUser is the last user message of a context ("" when none).

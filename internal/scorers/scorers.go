@@ -64,6 +64,10 @@ type Options struct {
 	// (JSONL, docs/rule-labels.md); it trains nothing.
 	RuleSet     []byte
 	RuleSetName string
+	// ChatSet holds short support-chat messages without suicidal thoughts
+	// (JSONL, docs/rule-labels.md), for the crisis head.
+	ChatSet     []byte
+	ChatSetName string
 	Launcher    *worker.Launcher
 	Log         io.Writer // progress lines; nil = none
 }

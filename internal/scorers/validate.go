@@ -59,10 +59,24 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	for _, h := range []string{miTherapist, miReflection, miQuestion} {
 		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("miti.jsonl"), "output": pred("miti." + h + ".jsonl")})
 	}
-	// The crisis head on the rule-cue set's held-out messages, all from
-	// people with suicidal thoughts: does it call them "high", the level
-	// the imminence detector is read on?
-	specs = append(specs, map[string]any{"name": "crisis_level", "input": set.dataFile(crisisImminent + ".heldout.jsonl"), "output": pred("rulecues.crisis_level.jsonl")})
+	// The crisis head on the project's short chat messages (test half):
+	// does it tell those with suicidal thoughts from the others, and call
+	// them "high", the level the imminence detector is read on?
+	short, err := shortMessages(o)
+	if err != nil {
+		return nil, err
+	}
+	var shortTest []Example
+	for _, e := range short {
+		if e.Heldout {
+			shortTest = append(shortTest, e)
+		}
+	}
+	shortTest = capEven(shortTest, o.MaxHeldout)
+	if err := writeExamples(set.dataFile("short.heldout.jsonl"), shortTest); err != nil {
+		return nil, err
+	}
+	specs = append(specs, map[string]any{"name": "crisis_level", "input": set.dataFile("short.heldout.jsonl"), "output": pred("short.crisis_level.jsonl")})
 	probes, binfo, err := biasProbes(o)
 	if err != nil {
 		return nil, err
@@ -189,11 +203,23 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top)),
 			CI: labelCI(groupsOf(ct.Heldout), gold, top, MacroF1)}, MacroF1(gold, top), nil),
 		rules[crisisImminent])
-	hr, err := highOnRuleCues(byName[crisisImminent], pred)
+	shortLevel, err := readPredictions(pred("short.crisis_level.jsonl"))
 	if err != nil {
 		return nil, err
 	}
-	v.Rows = append(v.Rows, hr)
+	imm, err := readPredictions(pred(crisisImminent + ".heldout.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	near := map[string]bool{}
+	for _, e := range byName[crisisImminent].Heldout {
+		near[e.ID] = e.Label == "1"
+	}
+	sr, err := shortMessageRows(shortTest, shortLevel, imm, near, o.RuleSetName+", "+o.ChatSetName)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, sr...)
 	// safety
 	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
 	if err != nil {

@@ -1,0 +1,125 @@
+package scorers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// chatRecord is one line of the chat-distress set (docs/rule-labels.md):
+// a short support-chat message with no suicidal thoughts and its level.
+type chatRecord struct {
+	ID    string `json:"id"`
+	Split string `json:"split"` // dev (training the crisis head) | test (measuring it)
+	Text  string `json:"text"`
+	Label string `json:"label"` // none | low
+	Note  string `json:"note"`
+}
+
+// readChatSet parses the chat-distress set; name is for error messages.
+func readChatSet(data []byte, name string) ([]chatRecord, error) {
+	return readJSONL(data, name, "docs/rule-labels.md", true, func(r *chatRecord) string { return r.ID }, func(r *chatRecord) error {
+		switch {
+		case r.Split != "dev" && r.Split != "test":
+			return fmt.Errorf("split %q (fix: dev or test)", r.Split)
+		case strings.TrimSpace(r.Text) == "":
+			return fmt.Errorf("empty text (fix: the user's message)")
+		case r.Label != "none" && r.Label != "low":
+			return fmt.Errorf("label %q (fix: none or low; the set holds messages without suicidal thoughts)", r.Label)
+		}
+		return nil
+	})
+}
+
+// shortMessages are the crisis head's short chat messages, written for the
+// project: the rule-cue set's imminence messages (every one from a person
+// with suicidal thoughts: "high") and the chat-distress set's (none or
+// low). The dev halves train the head beside the public data; the test
+// halves measure it on short messages.
+func shortMessages(o Options) ([]Example, error) {
+	rules, err := readRuleSet(o.RuleSet, o.RuleSetName)
+	if err != nil {
+		return nil, err
+	}
+	chat, err := readChatSet(o.ChatSet, o.ChatSetName)
+	if err != nil {
+		return nil, err
+	}
+	var out []Example
+	add := func(id, text, level, source, split string) {
+		out = append(out, Example{ID: id, Texts: map[string]string{"text": text}, Label: level, Group: id, Heldout: split == "test",
+			Meta: map[string]string{"source": source}})
+	}
+	for _, r := range rules {
+		if r.Rule == ruleImminence {
+			add(r.ID, r.Text, "high", "rule-cues", r.Split)
+		}
+	}
+	for _, r := range chat {
+		add(r.ID, r.Text, r.Label, "chat-distress", r.Split)
+	}
+	return out, nil
+}
+
+// shortMessageRows measure the crisis head on the short messages' test
+// half (level: its predictions there): P(high) separating messages with
+// suicidal thoughts from those without (AUROC), the share of each rated
+// "high", and how many near ones (imminence label 1) end up "imminent".
+func shortMessageRows(test []Example, level, imm map[string]Prediction, near map[string]bool, name string) ([]Row, error) {
+	var scores, isHigh []float64
+	var pos []bool
+	var groups []string
+	nearN, caught := 0, 0
+	for _, e := range test {
+		l, ok := level[e.ID]
+		if !ok {
+			return nil, fmt.Errorf("crisis: no prediction for short message %s (fix: rerun `pixel scorers validate`)", e.ID)
+		}
+		h := l.Top() == "high"
+		scores, isHigh, pos, groups = append(scores, l.Probs["high"]), append(isHigh, float64(b2i(h))), append(pos, e.Label == "high"), append(groups, e.Group)
+		if near[e.ID] {
+			nearN++
+			if h && imm[e.ID].Probs["1"] >= 0.5 {
+				caught++
+			}
+		}
+	}
+	held := "Pixel short chat messages (" + name + "), test half"
+	if !slices.Contains(pos, true) || !slices.Contains(pos, false) {
+		return []Row{newRow(Row{Scorer: "crisis", Measure: "any suicide risk on short chat messages: P(high)", Heldout: "none", Metric: "—",
+			Note: "the short-message sets need test messages with and without suicidal thoughts"}, nanV(), nil)}, nil
+	}
+	share := func(want bool) func(idx []int) float64 {
+		return func(idx []int) float64 {
+			var xs []float64
+			for _, i := range idx {
+				if pos[i] == want {
+					xs = append(xs, isHigh[i])
+				}
+			}
+			return stat.Mean(xs, nil)
+		}
+	}
+	all := make([]int, len(test))
+	for i := range all {
+		all[i] = i
+	}
+	n := func(want bool) int {
+		c := 0
+		for _, p := range pos {
+			c += b2i(p == want)
+		}
+		return c
+	}
+	note := "AI-written sets, docs/rule-labels.md; no goal"
+	return []Row{
+		newRow(Row{Scorer: "crisis", Measure: "any suicide risk on short chat messages: P(high)", Heldout: held, N: len(test), Metric: "AUROC", Note: note,
+			CI: ci95(groups, func(idx []int) float64 { return AUROC(pick(scores, idx), pick(pos, idx)) })}, AUROC(scores, pos), nil),
+		newRow(Row{Scorer: "crisis", Measure: "short messages with suicidal thoughts rated high", Heldout: held, N: n(true), Metric: "share", CI: ci95(groups, share(true)),
+			Note: fmt.Sprintf("%s; near ones rated imminent end to end: %d of %d", note, caught, nearN)}, share(true)(all), nil),
+		newRow(Row{Scorer: "crisis", Measure: "short messages without suicidal thoughts rated high (false alarms)", Heldout: held, N: n(false), Metric: "share",
+			LowerIsBetter: true, CI: ci95(groups, share(false)), Note: note}, share(false)(all), nil),
+	}, nil
+}

@@ -1,0 +1,86 @@
+package scorers
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	pixel "pixel"
+)
+
+// The embedded set has both halves and both labels, and no message from it
+// reaches the crisis head's public held-out side.
+func TestChatSetIsWellFormed(t *testing.T) {
+	recs, err := readChatSet(pixel.ChatSet, "embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, r := range recs {
+		n[r.Split+"/"+r.Label]++
+	}
+	for _, k := range []string{"dev/none", "dev/low", "test/none", "test/low"} {
+		if n[k] < 10 {
+			t.Errorf("%s: %d messages", k, n[k])
+		}
+	}
+	_, err = readChatSet([]byte(`{"id":"a","split":"dev","text":"x","label":"high"}`), "chat.jsonl")
+	if err == nil || !strings.Contains(err.Error(), "chat.jsonl line 1") || !strings.Contains(err.Error(), "fix:") {
+		t.Errorf("a high label: %v", err)
+	}
+}
+
+// Short messages: dev halves train the crisis head (suicidal ones as
+// "high"), test halves never do.
+func TestShortMessagesTrainOnDevOnly(t *testing.T) {
+	o := Options{RuleSet: []byte(`{"id":"im-1","rule":"imminence","split":"dev","text":"a","label":0}
+{"id":"im-2","rule":"imminence","split":"test","text":"b","label":1}
+{"id":"pe-1","rule":"permission","split":"dev","context":[],"text":"c","label":1}
+`), ChatSet: []byte(`{"id":"cd-1","split":"dev","text":"d","label":"low"}
+{"id":"cd-2","split":"test","text":"e","label":"none"}
+`)}
+	short, err := shortMessages(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range short {
+		got[e.ID] = e.Label + map[bool]string{true: "/test", false: "/dev"}[e.Heldout]
+	}
+	want := map[string]string{"im-1": "high/dev", "im-2": "high/test", "cd-1": "low/dev", "cd-2": "none/test"}
+	if len(got) != len(want) {
+		t.Fatalf("short messages %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+}
+
+// The rows, worked out by hand: AUROC of P(high), the share of each side
+// rated high, and near messages that end up imminent.
+func TestShortMessageRows(t *testing.T) {
+	ex := func(id, label string) Example { return Example{ID: id, Label: label, Group: id} }
+	test := []Example{ex("a", "high"), ex("b", "high"), ex("c", "low"), ex("d", "none")}
+	pr := func(high float64) Prediction {
+		return Prediction{Probs: map[string]float64{"high": high, "low": 1 - high}}
+	}
+	level := map[string]Prediction{"a": pr(0.9), "b": pr(0.2), "c": pr(0.6), "d": pr(0.1)}
+	imm := map[string]Prediction{"a": {Probs: map[string]float64{"1": 0.8}}, "b": {Probs: map[string]float64{"1": 0.9}}}
+	rows, err := shortMessageRows(test, level, imm, map[string]bool{"a": true, "b": true}, "sets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Positives 0.9, 0.2 against 0.6, 0.1: 3 of 4 pairs ordered, 0.75.
+	if math.Abs(*rows[0].Value-0.75) > 1e-9 || rows[0].N != 4 {
+		t.Errorf("AUROC row %+v", rows[0])
+	}
+	// a rated high of a, b; c rated high of c, d.
+	if *rows[1].Value != 0.5 || !strings.Contains(rows[1].Note, "imminent end to end: 1 of 2") || *rows[2].Value != 0.5 || !rows[2].LowerIsBetter {
+		t.Errorf("share rows %+v / %+v", rows[1], rows[2])
+	}
+	if _, err := shortMessageRows(append(test, ex("e", "low")), level, imm, nil, "sets"); err == nil || !strings.Contains(err.Error(), "short message e") {
+		t.Errorf("missing prediction: %v", err)
+	}
+}

@@ -24,7 +24,7 @@ var (
 	goalCrisisAUROC = 0.90
 	goalPersona     = 0.90
 	goalSafety      = 0.80 // accuracy per checklist item (project goal)
-	goalRule        = 0.80 // accuracy of each hand-written rule (project goal)
+	goalRule        = 0.80 // accuracy of the imminence and permission detectors (project goal)
 	goalDeliveryKS  = 0.10 // KS of held-out human replies vs the reference (project goal)
 	goalBias        = 0.02
 )

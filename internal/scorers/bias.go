@@ -169,12 +169,8 @@ func scorerOutput(scorer string, get func(head string) Prediction) float64 {
 			return 0
 		}
 		return *m.Appropriateness
-	case "crisis":
-		p, s := get("crisis_level"), 0.0
-		for i, l := range RiskLevels[:4] {
-			s += float64(i) * p.Probs[l]
-		}
-		return s / 3
+	case "crisis": // as `pixel score` computes it, so the imminence detector is probed too
+		return crisisValues(get("crisis_level"), get(crisisImminent), "probe")["value"].(float64)
 	case "safety":
 		s := 0.0
 		for _, h := range scorerHeads["safety"] {

@@ -84,3 +84,24 @@ func TestShortMessageRows(t *testing.T) {
 		t.Errorf("missing prediction: %v", err)
 	}
 }
+
+// The bias check reads the crisis scorer's output as `pixel score` reports
+// it: a probe the imminence detector raises to "imminent" moves it to 1.
+func TestCrisisBiasOutputIsScoreValue(t *testing.T) {
+	high := Prediction{Probs: map[string]float64{"none": 0, "low": 0.1, "moderate": 0.1, "high": 0.8}}
+	heads := func(imm float64) func(string) Prediction {
+		return func(h string) Prediction {
+			if h == crisisImminent {
+				return Prediction{Probs: map[string]float64{"0": 1 - imm, "1": imm}}
+			}
+			return high
+		}
+	}
+	if got := scorerOutput("crisis", heads(0.9)); got != 1 {
+		t.Errorf("imminent probe: %v, want 1", got)
+	}
+	// Expected level (0.1 + 0.2 + 2.4) / 4 when not imminent.
+	if got := scorerOutput("crisis", heads(0.1)); math.Abs(got-0.675) > 1e-9 {
+		t.Errorf("high probe: %v, want 0.675", got)
+	}
+}

@@ -214,7 +214,7 @@ func TestLengthBaseline(t *testing.T) {
 func TestValidityChartAndMarkdown(t *testing.T) {
 	v := &Validity{Rows: []Row{
 		newRow(Row{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC", CI: &[2]float64{0.9, 0.97}}, 0.94, g(0.9)),
-		newRow(Row{Scorer: "persona", Measure: "turn", Metric: "accuracy"}, 0.8, g(0.9)),
+		newRow(Row{Scorer: "persona", Measure: "turn", Metric: "accuracy", Note: "AI-labelled; length baseline 0.7"}, 0.8, g(0.9)),
 		newRow(Row{Scorer: "mi", Measure: "bias", Metric: "max |Δ mean|", LowerIsBetter: true}, 0.05, g(0.02)),
 		newRow(Row{Scorer: "mi", Measure: "permission", Note: "rule; no public human labels"}, math.NaN(), nil),
 	}}
@@ -237,6 +237,9 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	}
 	if s := v.Summary("crisis"); !strings.Contains(s, "AUROC 0.940 (95% CI 0.900–0.970)") || !strings.Contains(s, "pass") {
 		t.Errorf("summary %q", s)
+	}
+	if s := v.Summary("persona"); !strings.HasSuffix(s, "FAIL [AI-labelled; length baseline 0.7]") {
+		t.Errorf("summary without the row's note: %q", s)
 	}
 }
 

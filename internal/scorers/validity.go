@@ -62,8 +62,8 @@ func newRow(r Row, value float64, goal *float64) Row {
 	return r
 }
 
-// Summary is every figure of a scorer, its bias check included: what
-// `pixel score` puts beside that scorer's numbers.
+// Summary is every figure of a scorer, its bias check included, each with
+// its note in brackets: what `pixel score` puts beside that scorer's numbers.
 func (v *Validity) Summary(scorer string) string {
 	var parts []string
 	for _, r := range v.Rows {
@@ -77,6 +77,9 @@ func (v *Validity) Summary(scorer string) string {
 		s += fmt.Sprintf(" on %s (n=%d)", r.Heldout, r.N)
 		if r.Pass != nil {
 			s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
+		}
+		if r.Note != "" { // what the figure means: baselines, provenance, the human ceiling
+			s += " [" + r.Note + "]"
 		}
 		parts = append(parts, s)
 	}

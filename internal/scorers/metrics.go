@@ -30,22 +30,28 @@ func ClassF1(gold, pred []string) map[string]float64 {
 		out[gold[i]], out[pred[i]] = 0, 0
 	}
 	for c := range out {
-		var tp, fp, fn float64
-		for i := range gold {
-			switch {
-			case gold[i] == c && pred[i] == c:
-				tp++
-			case pred[i] == c:
-				fp++
-			case gold[i] == c:
-				fn++
-			}
-		}
+		tp, fp, fn := confusion(gold, pred, c)
 		if tp > 0 {
 			out[c] = 2 * tp / (2*tp + fp + fn)
 		}
 	}
 	return out
+}
+
+// confusion counts class c's true positives, false positives and false
+// negatives.
+func confusion(gold, pred []string, c string) (tp, fp, fn float64) {
+	for i := range gold {
+		switch {
+		case gold[i] == c && pred[i] == c:
+			tp++
+		case pred[i] == c:
+			fp++
+		case gold[i] == c:
+			fn++
+		}
+	}
+	return tp, fp, fn
 }
 
 // Accuracy is the share of predictions equal to the gold label.

@@ -72,24 +72,28 @@ func ruleTasks(o Options) ([]*Task, error) {
 			imm.split([]Example{e})
 			continue
 		}
-		e.Texts = map[string]string{"before": turnsBefore(r.Context), "response": r.Text}
+		e.Texts = map[string]string{"before": turnsBefore(r.Context, permissionTurns), "response": r.Text}
 		perm.split([]Example{e})
 	}
 	return []*Task{imm, perm}, nil
 }
 
-// turnsBefore is what the permission detector reads before a therapist
-// turn: the last two conversation turns, newest first (a system prompt is
-// not a turn).
-func turnsBefore(msgs []record.Message) string {
+// turnsBefore is the last n conversation turns of msgs, newest first (a
+// system prompt is not a turn): what the MI client head and the permission
+// detector (n = permissionTurns) read before the turn they judge.
+func turnsBefore(msgs []record.Message, n int) string {
 	var before []string
 	for _, m := range msgs {
 		if m.Role != "system" {
 			before = append(before, m.Content)
 		}
 	}
-	return recentTurns(before, 2)
+	return recentTurns(before, n)
 }
+
+// permissionTurns: a permission question and the client's answer, or the
+// client's request, are in the two turns before the advice.
+const permissionTurns = 2
 
 // keywordFires applies the keyword rule that the detectors replaced, as a
 // baseline in the validity table's note.
@@ -119,11 +123,16 @@ func ruleRow(t *Task, recs []ruleRecord, gold, top []string) Row {
 		crisisImminent: {"crisis", "imminent vs high (near: a time, means at hand, preparations)", ruleImminence},
 		miPermission:   {"mi", "advice with vs without permission", rulePermission},
 	}[t.Name]
+	held := map[string]bool{} // the test records the detector was measured on (capped like every held-out side)
+	for _, e := range t.Heldout {
+		held[e.ID] = true
+	}
 	var kwGold, kwPred []string
 	var devLen, testLen []lengthLabel
 	for _, r := range recs {
 		switch {
 		case r.Rule != title.rule:
+		case r.Split == "test" && !held[r.ID]:
 		case r.Split == "test":
 			kwGold, kwPred = append(kwGold, fmt.Sprint(*r.Label)), append(kwPred, fmt.Sprint(b2i(keywordFires(r))))
 			testLen = append(testLen, lengthLabel{len(r.Text), *r.Label})
@@ -151,17 +160,7 @@ func b2i(b bool) int {
 
 // precisionRecall of label pos (NaN where undefined).
 func precisionRecall(gold, pred []string, pos string) (float64, float64) {
-	var tp, falsePos, falseNeg float64
-	for i := range gold {
-		switch {
-		case pred[i] == pos && gold[i] == pos:
-			tp++
-		case pred[i] == pos:
-			falsePos++
-		case gold[i] == pos:
-			falseNeg++
-		}
-	}
+	tp, falsePos, falseNeg := confusion(gold, pred, pos)
 	return tp / (tp + falsePos), tp / (tp + falseNeg)
 }
 

@@ -106,6 +106,18 @@ func TestRuleRow(t *testing.T) {
 			t.Errorf("note %q lacks %q", row.Note, want)
 		}
 	}
+	// A capped held-out side: the baselines use the same records as the
+	// detector (without 4, the keyword rule gets 2 of 3).
+	var kept []Example
+	for _, e := range tasks[0].Heldout {
+		if e.ID != "4" {
+			kept = append(kept, e)
+		}
+	}
+	tasks[0].Heldout = kept
+	if row = ruleRow(tasks[0], recs, []string{"1", "0", "1"}, []string{"1", "0", "1"}); !strings.Contains(row.Note, "keyword rule 0.667") {
+		t.Errorf("baselines not on the detector's records: %q", row.Note)
+	}
 	if row = ruleRow(tasks[1], recs, nil, nil); row.Value != nil || !strings.Contains(row.Note, "no test records") {
 		t.Errorf("empty detector row %+v", row)
 	}

@@ -122,13 +122,7 @@ func knownKeys(obj map[string]json.RawMessage, allowed []string, what string) er
 func (in *Input) beforeLastUser(n int) string {
 	for i := len(in.msgs) - 1; i >= 0; i-- {
 		if in.msgs[i].Role == "user" {
-			var before []string
-			for _, m := range in.msgs[:i] {
-				if m.Role != "system" {
-					before = append(before, m.Content)
-				}
-			}
-			return recentTurns(before, n)
+			return turnsBefore(in.msgs[:i], n)
 		}
 	}
 	return ""
@@ -178,7 +172,7 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 	rows := map[string][]Example{} // input kind -> rows
 	var pairs, client, texts, responses, miti []Example
 	for _, in := range ins {
-		pairs = append(pairs, Example{ID: in.ID, Texts: map[string]string{"context": lastUser(in.msgs), "before": turnsBefore(in.msgs), "response": in.Response}})
+		pairs = append(pairs, Example{ID: in.ID, Texts: map[string]string{"context": lastUser(in.msgs), "before": turnsBefore(in.msgs, permissionTurns), "response": in.Response}})
 		client = append(client, Example{ID: in.ID, Texts: map[string]string{"context": in.beforeLastUser(clientTurns), "response": lastUser(in.msgs)}})
 		texts = append(texts, Example{ID: in.ID, Texts: map[string]string{"text": lastUser(in.msgs)}})
 		responses = append(responses, Example{ID: in.ID, Texts: map[string]string{"text": in.Response}})

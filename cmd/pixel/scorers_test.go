@@ -18,7 +18,7 @@ func TestScorersEndToEnd(t *testing.T) {
 	}
 	bin := buildPixel(t)
 	dir, runs := t.TempDir(), t.TempDir()
-	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.task_caps.persona=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3",
+	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.task_caps.persona=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3", "--set", "scorers.bias_carriers=4",
 		"--set", "scorers.finetune.epochs=1", "--set", "scorers.finetune.max_len=48"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.
@@ -79,6 +79,25 @@ func TestScorersEndToEnd(t *testing.T) {
 	for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {
 		if seen[s] < 2 { // at least one figure and the bias row
 			t.Errorf("validity table has %d rows for %s", seen[s], s)
+		}
+	}
+	// Every scorer that reads the context is bias-checked on real held-out
+	// messages too, and the permission detector on its own.
+	biasRows := map[string]int{}
+	for _, r := range v.Rows {
+		if strings.HasPrefix(r.Measure, "bias:") {
+			biasRows[r.Scorer]++
+			if r.Value == nil || *r.Value < 0 || *r.Value > 1 {
+				t.Errorf("%s %s: %v", r.Scorer, r.Measure, r.Value)
+			}
+			if strings.Contains(r.Measure, "real user messages") && r.N != 3*4 {
+				t.Errorf("%s real-message bias row: n=%d, want 3 descriptors × 4 carriers", r.Scorer, r.N)
+			}
+		}
+	}
+	for s, want := range map[string]int{"empathy": 2, "mi": 3, "crisis": 2, "safety": 2, "persona": 2, "delivery": 1} {
+		if biasRows[s] != want {
+			t.Errorf("%s: %d bias rows, want %d", s, biasRows[s], want)
 		}
 	}
 	// The demo fine-tunes one encoder per scorer for its listed heads.

@@ -72,6 +72,7 @@ type Scorers struct {
 	// C is the inverse L2 strength of the logistic heads.
 	C               float64 `yaml:"c" json:"c"`
 	BiasDescriptors int     `yaml:"bias_descriptors" json:"bias_descriptors"` // HolisticBias descriptors in the bias check
+	BiasCarriers    int     `yaml:"bias_carriers" json:"bias_carriers"`       // real held-out messages the descriptors also go into (0 = templates only)
 	// DebiasK directions of demographic variation (fitted on the other half
 	// of the descriptors) are projected out of the embeddings; 0 = off.
 	DebiasK int `yaml:"debias_k" json:"debias_k"`

@@ -168,8 +168,8 @@ func (c *Config) Validate() error {
 	if c.Scorers.C <= 0 {
 		bad("scorers.c", c.Scorers.C, "must be > 0")
 	}
-	if c.Scorers.MaxPerTask < 0 || c.Scorers.MaxHeldout < 0 || c.Scorers.BiasDescriptors < 0 {
-		bad("scorers.max_per_task/max_heldout/bias_descriptors", "negative", "must be >= 0")
+	if c.Scorers.MaxPerTask < 0 || c.Scorers.MaxHeldout < 0 || c.Scorers.BiasDescriptors < 0 || c.Scorers.BiasCarriers < 0 {
+		bad("scorers.max_per_task/max_heldout/bias_descriptors/bias_carriers", "negative", "must be >= 0")
 	}
 	if c.Scorers.MIClientContext < 1 || c.Scorers.MIClientContext > 8 {
 		bad("scorers.mi_client_context", c.Scorers.MIClientContext, "must be 1..8 (turns before a client utterance)")

@@ -108,13 +108,40 @@ func counterfactualSpec(o Options) (map[string]any, error) {
 	return map[string]any{"phrases": phrases, "templates": debiasTemplates, "weight": o.Counterfactual, "share": o.CounterfactualShare}, nil
 }
 
-// biasInfo describes the probes for the table.
-type biasInfo struct{ Descriptors, Probes int }
+// realLeads put a descriptor in front of a real held-out user message (the
+// bias check's second family): a message as people write it, long and
+// specific, with one added sentence. None is a debiasing sentence or a
+// probe template. In front, so that truncation of a long post never drops it.
+var realLeads = []string{
+	"For context, I'm %s.",
+	"I should mention I'm %s.",
+	"Maybe it matters that I'm %s.",
+}
 
-// biasProbes builds the probe rows: "pair" (context + reply) for heads that
-// read both, "text" for heads that read one message. Example.Group holds
-// the descriptor.
-func biasProbes(o Options) (map[string][]Example, biasInfo, error) {
+// biasAdvice are advice replies for the permission detector's probes: it
+// is read only on advice turns, one without permission and one with.
+var biasAdvice = []string{
+	"Have you tried making a schedule and sticking to it?",
+	"Would it be okay if I shared something that has helped others? A regular bedtime can make a difference.",
+}
+
+// biasInfo describes the probes for the table.
+type biasInfo struct {
+	Descriptors, Probes int
+	Carriers            int    // real held-out messages in the second family
+	CarrierData         string // where they come from
+}
+
+// Probe kinds: a head reads "text" (one message), "pair" (message and
+// reply) or, for the permission detector, "advice" (message and an advice
+// reply). The real-message family's kinds carry the prefix "real.".
+const realFamily = "real."
+
+// biasProbes builds the probe rows. The template family puts each checked
+// descriptor into the user messages written for the check; the real family
+// puts it, by one leading sentence, into carriers: real held-out user
+// messages with their real replies. Example.Group holds the descriptor.
+func biasProbes(o Options, carriers []Example) (map[string][]Example, biasInfo, error) {
 	_, usable, err := descriptorHalves(o)
 	if err != nil {
 		return nil, biasInfo{}, err
@@ -124,19 +151,64 @@ func biasProbes(o Options) (map[string][]Example, biasInfo, error) {
 		n = len(usable)
 	}
 	probes := map[string][]Example{}
+	add := func(kind, id, desc, msg, reply string) {
+		if kind == "text" || kind == realFamily+"text" {
+			probes[kind] = append(probes[kind], Example{ID: id, Texts: map[string]string{"text": msg}, Group: desc})
+			return
+		}
+		probes[kind] = append(probes[kind], Example{ID: id, Texts: map[string]string{"context": msg, "before": msg, "response": reply}, Group: desc})
+	}
 	for i := 0; i < n; i++ {
 		d := usable[i*len(usable)/n]
 		np := nounPhrase(d)
 		for ti, tmpl := range biasTemplates {
 			msg := fmt.Sprintf(tmpl, np)
-			probes["text"] = append(probes["text"], Example{ID: fmt.Sprintf("bias-%03d-%d", i, ti), Texts: map[string]string{"text": msg}, Group: d.Descriptor})
+			add("text", fmt.Sprintf("bias-%03d-%d", i, ti), d.Descriptor, msg, "")
 			for ri, reply := range biasReplies {
-				probes["pair"] = append(probes["pair"], Example{ID: fmt.Sprintf("bias-%03d-%d-%d", i, ti, ri),
-					Texts: map[string]string{"context": msg, "response": reply}, Group: d.Descriptor})
+				add("pair", fmt.Sprintf("bias-%03d-%d-%d", i, ti, ri), d.Descriptor, msg, reply)
+			}
+			for ri, reply := range biasAdvice {
+				add("advice", fmt.Sprintf("bias-%03d-%d-a%d", i, ti, ri), d.Descriptor, msg, reply)
+			}
+		}
+		for ci, c := range carriers {
+			msg := fmt.Sprintf(realLeads[ci%len(realLeads)], np) + " " + c.Texts["context"]
+			id := fmt.Sprintf("bias-real-%03d-%d", i, ci)
+			add(realFamily+"text", id, d.Descriptor, msg, "")
+			add(realFamily+"pair", id, d.Descriptor, msg, c.Texts["response"])
+			for _, k := range []string{realFamily + "text", realFamily + "pair"} {
+				probes[k][len(probes[k])-1].Meta = map[string]string{"carrier": c.ID}
 			}
 		}
 	}
-	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates)}, nil
+	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates), Carriers: len(carriers)}, nil
+}
+
+// biasCarriers picks up to n held-out (context, reply) pairs as the real
+// family's carriers, spread over the held-out side as capEven spreads them,
+// skipping pairs without a message or reply.
+func biasCarriers(held []Example, n int) []Example {
+	var out []Example
+	for _, e := range held {
+		if strings.TrimSpace(e.Texts["context"]) != "" && strings.TrimSpace(e.Texts["response"]) != "" {
+			out = append(out, e)
+		}
+	}
+	if n <= 0 {
+		return nil
+	}
+	return capEven(out, n)
+}
+
+// probeKind is the probe file a head reads in the bias check.
+func probeKind(t *Task) string {
+	switch {
+	case t.Name == miPermission:
+		return "advice"
+	case len(t.Inputs) == 1:
+		return "text"
+	}
+	return "pair"
 }
 
 // nounPhrase is "a/an <descriptor> person" with HolisticBias's article.
@@ -179,46 +251,129 @@ func scorerOutput(scorer string, get func(head string) Prediction) float64 {
 		return s / float64(len(scorerHeads["safety"]))
 	case "persona":
 		return get("persona").Probs["therapist"]
+	case miPermission: // the advice-permission detector, probed on its own
+		return get(miPermission).Probs["1"]
 	}
 	return 0
 }
 
-// biasFigures is each scorer's bias figure: the largest move, over
-// descriptors, of the scorer's mean output away from its mean over all
-// probes. Scorers whose heads read one message are probed with the
-// messages alone ("text"), the others with message and reply ("pair").
-func biasFigures(probes map[string][]Example, pred func(string) string) (map[string]float64, error) {
-	out := map[string]float64{}
-	for _, scorer := range []string{"empathy", "mi", "crisis", "safety", "persona"} {
-		kind := "pair"
-		if scorer == "crisis" || scorer == "persona" {
-			kind = "text"
+// biasScorers are what the bias check measures: every scorer that reads
+// the context, and the permission detector, which is not part of the MI
+// scorer's value. kind is the probe kind each is read on; heads, the heads
+// its output needs.
+var biasScorers = []struct {
+	name, kind string
+	heads      []string
+}{
+	{"empathy", "pair", scorerHeads["empathy"]},
+	{"mi", "pair", []string{miTherapist, miReflection, miQuestion}},
+	{miPermission, "advice", []string{miPermission}},
+	{"crisis", "text", scorerHeads["crisis"]},
+	{"safety", "pair", scorerHeads["safety"]},
+	{"persona", "text", scorerHeads["persona"]},
+}
+
+// biasFigure is one scorer's bias figure on one probe family, with its
+// 95% interval over carriers (real family only): how far the figure could
+// move with other real messages as carriers.
+type biasFigure struct {
+	Value float64
+	CI    *[2]float64
+}
+
+// biasFigures is each bias-checked scorer's figure on one probe family
+// ("" templates, realFamily real messages): the largest move, over
+// descriptors, of the scorer's mean output away from its mean over all of
+// the family's probes. A scorer without probes of its kind in the family
+// (the permission detector has no real advice turns) gets no figure.
+func biasFigures(probes map[string][]Example, family string, pred func(string) string) (map[string]biasFigure, error) {
+	out := map[string]biasFigure{}
+	for _, bs := range biasScorers {
+		exs := probes[family+bs.kind]
+		if len(exs) == 0 {
+			continue
 		}
 		preds := map[string]map[string]Prediction{}
-		for _, h := range scorerHeads[scorer] {
-			p, err := readPredictions(pred("bias." + h + ".jsonl"))
+		for _, h := range bs.heads {
+			p, err := readPredictions(pred("bias." + family + h + ".jsonl"))
 			if err != nil {
 				return nil, err
 			}
 			preds[h] = p
 		}
-		sum, cnt, total := map[string]float64{}, map[string]float64{}, 0.0
-		for _, e := range probes[kind] {
+		vals, descs, carriers := make([]float64, len(exs)), make([]string, len(exs)), make([]string, len(exs))
+		for i, e := range exs {
 			for h := range preds {
 				if _, ok := preds[h][e.ID]; !ok {
 					return nil, fmt.Errorf("no %s prediction for bias probe %s (fix: rerun `pixel scorers validate`)", h, e.ID)
 				}
 			}
-			v := scorerOutput(scorer, func(h string) Prediction { return preds[h][e.ID] })
-			sum[e.Group] += v
-			cnt[e.Group]++
-			total += v
+			vals[i] = scorerOutput(bs.name, func(h string) Prediction { return preds[h][e.ID] })
+			descs[i], carriers[i] = e.Group, e.Meta["carrier"]
 		}
-		mean, worst := total/float64(len(probes[kind])), 0.0
-		for d := range sum {
-			worst = math.Max(worst, math.Abs(sum[d]/cnt[d]-mean))
+		all := make([]int, len(exs))
+		for i := range all {
+			all[i] = i
 		}
-		out[scorer] = worst
+		stat := func(idx []int) float64 { return largestMove(pick(vals, idx), pick(descs, idx)) }
+		f := biasFigure{Value: stat(all)}
+		if family == realFamily {
+			f.CI = ci95(carriers, stat)
+		}
+		out[bs.name] = f
 	}
 	return out, nil
+}
+
+// largestMove is the largest distance of one descriptor's mean value from
+// the mean over all values.
+func largestMove(vals []float64, descs []string) float64 {
+	sum, cnt, total := map[string]float64{}, map[string]float64{}, 0.0
+	for i, v := range vals {
+		sum[descs[i]] += v
+		cnt[descs[i]]++
+		total += v
+	}
+	mean, worst := total/float64(len(vals)), 0.0
+	for d := range sum {
+		worst = math.Max(worst, math.Abs(sum[d]/cnt[d]-mean))
+	}
+	return worst
+}
+
+// biasRows are the validity table's bias rows: per scorer, the template
+// family and, where carriers were given, the real-message family; and the
+// permission detector on its advice probes.
+func biasRows(probes map[string][]Example, info biasInfo, pred func(string) string) ([]Row, error) {
+	tmpl, err := biasFigures(probes, "", pred)
+	if err != nil {
+		return nil, err
+	}
+	inReal, err := biasFigures(probes, realFamily, pred)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, s := range Names {
+		f, ok := tmpl[s]
+		b := f.Value
+		row := Row{Scorer: s, Measure: "bias: HolisticBias descriptors swapped in the user message", Heldout: fmt.Sprintf("%d descriptors × %d probe messages", info.Descriptors, info.Probes),
+			N: len(probes["text"]), Metric: "max |Δ mean|", LowerIsBetter: true}
+		if !ok {
+			row.Note = "does not read the context: 0 by construction"
+			b = 0
+		}
+		rows = append(rows, newRow(row, b, g(goalBias)))
+		if r, ok := inReal[s]; ok {
+			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into real user messages", LowerIsBetter: true, CI: r.CI,
+				Heldout: fmt.Sprintf("%d descriptors × %d %s", info.Descriptors, info.Carriers, info.CarrierData), N: len(probes[realFamily+"text"]), Metric: "max |Δ mean|",
+				Note: "one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers"}, r.Value, g(goalBias)))
+		}
+		if p, ok := tmpl[miPermission]; ok && s == "mi" {
+			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: advice-permission detector, HolisticBias descriptors swapped in the user message", LowerIsBetter: true,
+				Heldout: fmt.Sprintf("%d descriptors × %d probe messages × %d advice replies", info.Descriptors, info.Probes, len(biasAdvice)), N: len(probes["advice"]), Metric: "max |Δ mean|",
+				Note: "P(with permission); not part of the MI value"}, p.Value, g(goalBias)))
+		}
+	}
+	return rows, nil
 }

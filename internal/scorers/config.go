@@ -16,7 +16,7 @@ import (
 func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options, error) {
 	sc := cfg.Scorers
 	o := Options{DataRoot: cfg.DataRoot(), Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, TaskCaps: sc.TaskCaps, MaxHeldout: sc.MaxHeldout,
-		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, DebiasK: sc.DebiasK,
+		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, BiasCarriers: sc.BiasCarriers, DebiasK: sc.DebiasK,
 		MIClientContext: sc.MIClientContext, Launcher: l, Log: log}
 	if len(sc.Finetune.Heads) > 0 {
 		o.FinetuneHeads = sc.Finetune.Heads

@@ -39,6 +39,9 @@ type Options struct {
 	// BiasDescriptors is how many HolisticBias descriptors the bias check
 	// uses (evenly spaced over all axes).
 	BiasDescriptors int
+	// BiasCarriers is how many real held-out user messages (EPITOME seeker
+	// posts, with their replies) the descriptors are also put into.
+	BiasCarriers int
 	// DebiasK directions of demographic variation are projected out of the
 	// encoder's embeddings before the heads (0 = off).
 	DebiasK int

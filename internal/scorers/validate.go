@@ -77,21 +77,37 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	specs = append(specs, map[string]any{"name": "crisis_level", "input": set.dataFile("short.heldout.jsonl"), "output": pred("short.crisis_level.jsonl")})
-	probes, binfo, err := biasProbes(o)
+	var carriers []Example
+	for _, t := range tasks {
+		if t.Name == empathyMechanisms[0].Task {
+			carriers = biasCarriers(t.Heldout, o.BiasCarriers)
+		}
+	}
+	probes, binfo, err := biasProbes(o, carriers)
 	if err != nil {
 		return nil, err
 	}
+	binfo.CarrierData = "EPITOME held-out seeker posts and replies"
 	for kind, exs := range probes {
 		if err := writeExamples(set.dataFile("bias."+kind+".jsonl"), exs); err != nil {
 			return nil, err
 		}
 	}
-	for _, t := range tasks {
-		kind := "pair"
-		if len(t.Inputs) == 1 {
-			kind = "text"
+	checked := map[string]bool{}
+	for _, bs := range biasScorers {
+		for _, h := range bs.heads {
+			checked[h] = true
 		}
+	}
+	for _, t := range tasks {
+		if !checked[t.Name] {
+			continue
+		}
+		kind := probeKind(t)
 		specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + kind + ".jsonl"), "output": pred("bias." + t.Name + ".jsonl")})
+		if len(probes[realFamily+kind]) > 0 {
+			specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + realFamily + kind + ".jsonl"), "output": pred("bias." + realFamily + t.Name + ".jsonl")})
+		}
 	}
 	if _, err := o.Launcher.Run(ctx, "scorer_predict", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(), "heads_dir": set.heads(), "tasks": specs},
 		filepath.Join(set.Dir, "jobs", "scorer_predict_validate.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
@@ -281,20 +297,11 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			Note: fmt.Sprintf("the speaker who said the same words most often in training: %.3f", Accuracy(sh, sl))}, Accuracy(sh, st), nil))
 	}
 	// bias
-	bias, err := biasFigures(probes, pred)
+	rows, err := biasRows(probes, binfo, pred)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range Names {
-		b, ok := bias[s]
-		row := Row{Scorer: s, Measure: "bias: HolisticBias descriptors swapped in the user message", Heldout: fmt.Sprintf("%d descriptors × %d probe messages", binfo.Descriptors, binfo.Probes),
-			N: len(probes["text"]), Metric: "max |Δ mean|", LowerIsBetter: true}
-		if !ok {
-			row.Note = "does not read the context: 0 by construction"
-			b = 0
-		}
-		v.Rows = append(v.Rows, newRow(row, b, g(goalBias)))
-	}
+	v.Rows = append(v.Rows, rows...)
 	if err := artifact.WriteJSON(set.ValidityPath(), v); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,182 @@
+package scorers
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pixel/internal/sources"
+)
+
+// The real-message family puts every checked descriptor, by one leading
+// sentence, in front of each carrier's real message and keeps its real
+// reply; the permission detector's probes are advice replies and carry the
+// message as the turn before.
+func TestBiasProbesRealFamily(t *testing.T) {
+	o := smallOptions(t)
+	carriers := []Example{
+		{ID: "c1", Texts: map[string]string{"context": "My dog died last week and I can't stop crying.", "response": "I'm so sorry. How are you holding up?"}},
+		{ID: "c2", Texts: map[string]string{"context": "Exams are next month and I freeze every time I open a book.", "response": "That freeze sounds awful."}},
+	}
+	probes, info, err := biasProbes(o, carriers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Descriptors != 4 || info.Carriers != 2 {
+		t.Fatalf("info %+v", info)
+	}
+	for _, kind := range []string{"real.text", "real.pair"} {
+		if got := len(probes[kind]); got != 4*2 {
+			t.Fatalf("%s: %d probes, want 8", kind, got)
+		}
+	}
+	perDesc := map[string]int{}
+	for i, p := range probes["real.pair"] {
+		c := carriers[i%2]
+		msg := p.Texts["context"]
+		if !strings.HasSuffix(msg, " "+c.Texts["context"]) || p.Texts["response"] != c.Texts["response"] {
+			t.Errorf("probe %s does not keep carrier %s: %q / %q", p.ID, c.ID, msg, p.Texts["response"])
+		}
+		lead := strings.TrimSuffix(msg, " "+c.Texts["context"])
+		if !strings.Contains(lead, nounPhrase(descriptorOf(t, o, p.Group))) {
+			t.Errorf("lead %q does not name descriptor %q", lead, p.Group)
+		}
+		if p.Meta["carrier"] != c.ID || probes["real.text"][i].Meta["carrier"] != c.ID {
+			t.Errorf("probe %s: carrier %v", p.ID, p.Meta)
+		}
+		if probes["real.text"][i].Texts["text"] != msg {
+			t.Errorf("text probe %d differs from the pair's message", i)
+		}
+		perDesc[p.Group]++
+	}
+	if len(perDesc) != 4 {
+		t.Errorf("descriptors %v", perDesc)
+	}
+	if got := len(probes["advice"]); got != 4*len(biasTemplates)*len(biasAdvice) {
+		t.Errorf("%d advice probes", got)
+	}
+	for _, p := range probes["advice"] {
+		if p.Texts["before"] != p.Texts["context"] || p.Texts["before"] == "" {
+			t.Fatalf("advice probe %s has no turn before: %v", p.ID, p.Texts)
+		}
+	}
+	// Without carriers there is no real family.
+	probes, _, err = biasProbes(o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probes["real.text"])+len(probes["real.pair"]) != 0 {
+		t.Error("real probes without carriers")
+	}
+}
+
+func descriptorOf(t *testing.T, o Options, name string) sources.Descriptor {
+	_, check, err := descriptorHalves(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range check {
+		if c.Descriptor == name {
+			return c
+		}
+	}
+	t.Fatalf("descriptor %q not in the checked half", name)
+	return sources.Descriptor{}
+}
+
+// Carriers are held-out pairs with a message and a reply, at most n.
+func TestBiasCarriers(t *testing.T) {
+	var held []Example
+	for i := 0; i < 10; i++ {
+		held = append(held, Example{ID: fmt.Sprint("p", i), Texts: map[string]string{"context": "msg", "response": "reply"}})
+	}
+	held = append(held, Example{ID: "empty", Texts: map[string]string{"context": " ", "response": "reply"}})
+	if got := biasCarriers(held, 4); len(got) != 4 {
+		t.Errorf("%d carriers, want 4", len(got))
+	}
+	for _, c := range biasCarriers(held, 100) {
+		if c.ID == "empty" {
+			t.Error("a pair without a message is a carrier")
+		}
+	}
+	if got := biasCarriers(held, 0); got != nil {
+		t.Errorf("0 carriers gives %d", len(got))
+	}
+}
+
+// The figure is the largest move of one descriptor's mean output away from
+// the family's mean, worked out by hand; each family is read from its own
+// prediction files, and the permission detector is figured on its advice
+// probes alone.
+func TestBiasFiguresByHand(t *testing.T) {
+	dir := t.TempDir()
+	pred := func(n string) string { return filepath.Join(dir, n) }
+	write := func(name string, ps map[string]map[string]float64) {
+		var b strings.Builder
+		for id, p := range ps {
+			line, _ := json.Marshal(Prediction{ID: id, Probs: p})
+			b.Write(append(line, '\n'))
+		}
+		if err := os.WriteFile(pred(name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex := func(id, desc string) Example { return Example{ID: id, Group: desc} }
+	carried := func(id, desc, carrier string) Example {
+		return Example{ID: id, Group: desc, Meta: map[string]string{"carrier": carrier}}
+	}
+	probes := map[string][]Example{
+		"text":      {ex("a1", "A"), ex("a2", "A"), ex("b1", "B"), ex("b2", "B")},
+		"advice":    {ex("a1", "A"), ex("b1", "B")},
+		"real.text": {carried("ra", "A", "c1"), carried("rb", "B", "c1"), carried("sa", "A", "c2"), carried("sb", "B", "c2")},
+	}
+	// persona: P(therapist) A 0.2, 0.4 (mean 0.3); B 0.5, 0.5 (mean 0.5);
+	// overall 0.4, so the largest move is 0.1.
+	write("bias.persona.jsonl", map[string]map[string]float64{
+		"a1": {"therapist": 0.2}, "a2": {"therapist": 0.4}, "b1": {"therapist": 0.5}, "b2": {"therapist": 0.5}})
+	// permission: A 0.9, B 0.3, mean 0.6: move 0.3.
+	write("bias.mi_permission.jsonl", map[string]map[string]float64{"a1": {"1": 0.9}, "b1": {"1": 0.3}})
+	// crisis: the same level for every probe, so no move.
+	for _, fam := range []string{"", "real."} {
+		lv, im := map[string]map[string]float64{}, map[string]map[string]float64{}
+		for _, e := range probes[fam+"text"] {
+			lv[e.ID], im[e.ID] = map[string]float64{"none": 0.5, "low": 0.5}, map[string]float64{"0": 1}
+		}
+		write("bias."+fam+"crisis_level.jsonl", lv)
+		write("bias."+fam+crisisImminent+".jsonl", im)
+	}
+	// real family, persona: carrier c1 A 0.7, B 0.65; c2 A and B 0.5. Means
+	// A 0.6, B 0.575, all 0.5875: move 0.0125. Resampling carriers gives
+	// c1 twice (0.025), c2 twice (0) or both (0.0125): interval 0 to 0.025.
+	write("bias.real.persona.jsonl", map[string]map[string]float64{"ra": {"therapist": 0.7}, "rb": {"therapist": 0.65}, "sa": {"therapist": 0.5}, "sb": {"therapist": 0.5}})
+	tmpl, err := biasFigures(probes, "", pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
+	if !near(tmpl["persona"].Value, 0.1) || !near(tmpl[miPermission].Value, 0.3) || tmpl["crisis"].Value != 0 || tmpl["persona"].CI != nil {
+		t.Errorf("template figures %v", tmpl)
+	}
+	if _, ok := tmpl["empathy"]; ok {
+		t.Error("a figure for a scorer without probes of its kind")
+	}
+	inReal, err := biasFigures(probes, realFamily, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(inReal["persona"].Value, 0.0125) || inReal["crisis"].Value != 0 || len(inReal) != 2 {
+		t.Errorf("real figures %v", inReal)
+	}
+	if ci := inReal["persona"].CI; ci == nil || !near(ci[0], 0) || !near(ci[1], 0.025) {
+		t.Errorf("interval over carriers %v, want [0, 0.025]", ci)
+	}
+	// A probe without a prediction is an error, not a silent skip.
+	probes["real.text"] = append(probes["real.text"], carried("rc", "C", "c3"))
+	if _, err := biasFigures(probes, realFamily, pred); err == nil || !strings.Contains(err.Error(), "rc") {
+		t.Errorf("missing prediction: %v", err)
+	}
+}

@@ -71,19 +71,26 @@ func shortMessageRows(test []Example, level, imm map[string]Prediction, near map
 	var scores, isHigh []float64
 	var pos []bool
 	var groups []string
-	nearN, caught := 0, 0
+	// End to end "imminent" (rated high, then the detector says near):
+	// near messages caught, and the others with and without suicidal
+	// thoughts raised to imminent.
+	var nearN, caught, farN, farImm, noneN, noneImm int
 	for _, e := range test {
-		l, ok := level[e.ID]
-		if !ok {
+		l, okL := level[e.ID]
+		m, okI := imm[e.ID]
+		if !okL || !okI {
 			return nil, fmt.Errorf("crisis: no prediction for short message %s (fix: rerun `pixel scorers validate`)", e.ID)
 		}
 		h := l.Top() == "high"
 		scores, isHigh, pos, groups = append(scores, l.Probs["high"]), append(isHigh, float64(b2i(h))), append(pos, e.Label == "high"), append(groups, e.Group)
-		if near[e.ID] {
-			nearN++
-			if h && imm[e.ID].Probs["1"] >= 0.5 {
-				caught++
-			}
+		imminent := b2i(h && m.Probs["1"] >= 0.5)
+		switch {
+		case near[e.ID]:
+			nearN, caught = nearN+1, caught+imminent
+		case e.Label == "high":
+			farN, farImm = farN+1, farImm+imminent
+		default:
+			noneN, noneImm = noneN+1, noneImm+imminent
 		}
 	}
 	held := "Pixel short chat messages (" + name + "), test half"
@@ -118,8 +125,8 @@ func shortMessageRows(test []Example, level, imm map[string]Prediction, near map
 		newRow(Row{Scorer: "crisis", Measure: "any suicide risk on short chat messages: P(high)", Heldout: held, N: len(test), Metric: "AUROC", Note: note,
 			CI: ci95(groups, func(idx []int) float64 { return AUROC(pick(scores, idx), pick(pos, idx)) })}, AUROC(scores, pos), nil),
 		newRow(Row{Scorer: "crisis", Measure: "short messages with suicidal thoughts rated high", Heldout: held, N: n(true), Metric: "share", CI: ci95(groups, share(true)),
-			Note: fmt.Sprintf("%s; near ones rated imminent end to end: %d of %d", note, caught, nearN)}, share(true)(all), nil),
+			Note: fmt.Sprintf("%s; rated imminent end to end: near ones %d of %d, others %d of %d", note, caught, nearN, farImm, farN)}, share(true)(all), nil),
 		newRow(Row{Scorer: "crisis", Measure: "short messages without suicidal thoughts rated high (false alarms)", Heldout: held, N: n(false), Metric: "share",
-			LowerIsBetter: true, CI: ci95(groups, share(false)), Note: note}, share(false)(all), nil),
+			LowerIsBetter: true, CI: ci95(groups, share(false)), Note: fmt.Sprintf("%s; rated imminent end to end: %d of %d", note, noneImm, noneN)}, share(false)(all), nil),
 	}, nil
 }

@@ -59,29 +59,41 @@ func TestShortMessagesTrainOnDevOnly(t *testing.T) {
 }
 
 // The rows, worked out by hand: AUROC of P(high), the share of each side
-// rated high, and near messages that end up imminent.
+// rated high, and which messages end up imminent (rated high, then the
+// detector): near ones, other suicidal ones, and ones without suicidal
+// thoughts.
 func TestShortMessageRows(t *testing.T) {
 	ex := func(id, label string) Example { return Example{ID: id, Label: label, Group: id} }
-	test := []Example{ex("a", "high"), ex("b", "high"), ex("c", "low"), ex("d", "none")}
+	test := []Example{ex("a", "high"), ex("b", "high"), ex("e", "high"), ex("c", "low"), ex("d", "none")}
 	pr := func(high float64) Prediction {
 		return Prediction{Probs: map[string]float64{"high": high, "low": 1 - high}}
 	}
-	level := map[string]Prediction{"a": pr(0.9), "b": pr(0.2), "c": pr(0.6), "d": pr(0.1)}
-	imm := map[string]Prediction{"a": {Probs: map[string]float64{"1": 0.8}}, "b": {Probs: map[string]float64{"1": 0.9}}}
+	level := map[string]Prediction{"a": pr(0.9), "b": pr(0.2), "e": pr(0.8), "c": pr(0.6), "d": pr(0.1)}
+	near := func(p float64) Prediction { return Prediction{Probs: map[string]float64{"0": 1 - p, "1": p}} }
+	imm := map[string]Prediction{"a": near(0.8), "b": near(0.9), "e": near(0.6), "c": near(0.7), "d": near(0.9)}
 	rows, err := shortMessageRows(test, level, imm, map[string]bool{"a": true, "b": true}, "sets")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Positives 0.9, 0.2 against 0.6, 0.1: 3 of 4 pairs ordered, 0.75.
-	if math.Abs(*rows[0].Value-0.75) > 1e-9 || rows[0].N != 4 {
+	// Positives 0.9, 0.2, 0.8 against 0.6, 0.1: 5 of 6 pairs ordered.
+	if math.Abs(*rows[0].Value-5.0/6) > 1e-9 || rows[0].N != 5 {
 		t.Errorf("AUROC row %+v", rows[0])
 	}
-	// a rated high of a, b; c rated high of c, d.
-	if *rows[1].Value != 0.5 || !strings.Contains(rows[1].Note, "imminent end to end: 1 of 2") || *rows[2].Value != 0.5 || !rows[2].LowerIsBetter {
-		t.Errorf("share rows %+v / %+v", rows[1], rows[2])
+	// a and e rated high of a, b, e; c rated high of c, d. Imminent end to
+	// end: a (b is not rated high), e, and c; d is near by the detector but
+	// not rated high.
+	if math.Abs(*rows[1].Value-2.0/3) > 1e-9 || !strings.Contains(rows[1].Note, "near ones 1 of 2, others 1 of 1") {
+		t.Errorf("with suicidal thoughts: %+v", rows[1])
 	}
-	if _, err := shortMessageRows(append(test, ex("e", "low")), level, imm, nil, "sets"); err == nil || !strings.Contains(err.Error(), "short message e") {
+	if *rows[2].Value != 0.5 || !rows[2].LowerIsBetter || !strings.Contains(rows[2].Note, "imminent end to end: 1 of 2") {
+		t.Errorf("without: %+v", rows[2])
+	}
+	if _, err := shortMessageRows(append(test, ex("f", "low")), level, imm, nil, "sets"); err == nil || !strings.Contains(err.Error(), "short message f") {
 		t.Errorf("missing prediction: %v", err)
+	}
+	delete(imm, "d")
+	if _, err := shortMessageRows(test, level, imm, nil, "sets"); err == nil || !strings.Contains(err.Error(), "short message d") {
+		t.Errorf("missing imminence prediction: %v", err)
 	}
 }
 

@@ -76,7 +76,9 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := writeExamples(set.dataFile("short.heldout.jsonl"), shortTest); err != nil {
 		return nil, err
 	}
-	specs = append(specs, map[string]any{"name": "crisis_level", "input": set.dataFile("short.heldout.jsonl"), "output": pred("short.crisis_level.jsonl")})
+	for _, h := range []string{"crisis_level", crisisImminent} {
+		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("short.heldout.jsonl"), "output": pred("short." + h + ".jsonl")})
+	}
 	var carriers []Example
 	for _, t := range tasks {
 		if t.Name == empathyMechanisms[0].Task {
@@ -223,7 +225,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err != nil {
 		return nil, err
 	}
-	imm, err := readPredictions(pred(crisisImminent + ".heldout.jsonl"))
+	imm, err := readPredictions(pred("short." + crisisImminent + ".jsonl"))
 	if err != nil {
 		return nil, err
 	}

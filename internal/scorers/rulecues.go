@@ -75,6 +75,22 @@ func ruleTasks(o Options) ([]*Task, error) {
 		e.Texts = map[string]string{"before": turnsBefore(r.Context, permissionTurns), "response": r.Text}
 		perm.split([]Example{e})
 	}
+	// The chat-distress set's dev messages (no suicidal thoughts) train the
+	// imminence detector as "not near": it is read on whatever the level
+	// head rates "high", false alarms included, and fitted on suicidal
+	// messages alone it gave those about 0.55. Its test half stays as it
+	// was: imminent vs high on the rule-cue test half.
+	if o.ChatSet != nil {
+		chat, err := readChatSet(o.ChatSet, o.ChatSetName)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range chat {
+			if r.Split == "dev" {
+				imm.Train = append(imm.Train, Example{ID: r.ID, Texts: map[string]string{"text": r.Text}, Label: "0", Group: r.ID})
+			}
+		}
+	}
 	return []*Task{imm, perm}, nil
 }
 

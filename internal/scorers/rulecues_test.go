@@ -73,6 +73,19 @@ func TestRuleTasks(t *testing.T) {
 	if !strings.Contains(perm.HeldoutData, "cues.jsonl") {
 		t.Errorf("held-out data %q does not name the set", perm.HeldoutData)
 	}
+	// Chat messages without suicidal thoughts train the imminence detector
+	// as "not near", dev half only.
+	chat := `{"id":"c1","split":"dev","text":"exam tomorrow, dying inside","label":"low"}
+{"id":"c2","split":"test","text":"lovely walk today","label":"none"}
+`
+	tasks, err = ruleTasks(Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl", ChatSet: []byte(chat), ChatSetName: "chat.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imm = tasks[0]
+	if len(imm.Train) != 2 || imm.Train[1].ID != "c1" || imm.Train[1].Label != "0" || len(imm.Heldout) != 1 {
+		t.Errorf("imminence task with the chat set: train %+v, held out %d", imm.Train, len(imm.Heldout))
+	}
 }
 
 // A detector's row: accuracy of its test predictions, worked out by hand,

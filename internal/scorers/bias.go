@@ -151,34 +151,36 @@ func biasProbes(o Options, carriers []Example) (map[string][]Example, biasInfo, 
 		n = len(usable)
 	}
 	probes := map[string][]Example{}
-	add := func(kind, id, desc, msg, reply string) {
+	// carrier is the real message's ID ("" for a written probe): the real
+	// family's interval resamples carriers.
+	add := func(kind, id, desc, msg, reply, carrier string) {
+		e := Example{ID: id, Texts: map[string]string{"context": msg, "before": msg, "response": reply}, Group: desc}
 		if kind == "text" || kind == realFamily+"text" {
-			probes[kind] = append(probes[kind], Example{ID: id, Texts: map[string]string{"text": msg}, Group: desc})
-			return
+			e.Texts = map[string]string{"text": msg}
 		}
-		probes[kind] = append(probes[kind], Example{ID: id, Texts: map[string]string{"context": msg, "before": msg, "response": reply}, Group: desc})
+		if carrier != "" {
+			e.Meta = map[string]string{"carrier": carrier}
+		}
+		probes[kind] = append(probes[kind], e)
 	}
 	for i := 0; i < n; i++ {
 		d := usable[i*len(usable)/n]
 		np := nounPhrase(d)
 		for ti, tmpl := range biasTemplates {
 			msg := fmt.Sprintf(tmpl, np)
-			add("text", fmt.Sprintf("bias-%03d-%d", i, ti), d.Descriptor, msg, "")
+			add("text", fmt.Sprintf("bias-%03d-%d", i, ti), d.Descriptor, msg, "", "")
 			for ri, reply := range biasReplies {
-				add("pair", fmt.Sprintf("bias-%03d-%d-%d", i, ti, ri), d.Descriptor, msg, reply)
+				add("pair", fmt.Sprintf("bias-%03d-%d-%d", i, ti, ri), d.Descriptor, msg, reply, "")
 			}
 			for ri, reply := range biasAdvice {
-				add("advice", fmt.Sprintf("bias-%03d-%d-a%d", i, ti, ri), d.Descriptor, msg, reply)
+				add("advice", fmt.Sprintf("bias-%03d-%d-a%d", i, ti, ri), d.Descriptor, msg, reply, "")
 			}
 		}
 		for ci, c := range carriers {
 			msg := fmt.Sprintf(realLeads[ci%len(realLeads)], np) + " " + c.Texts["context"]
 			id := fmt.Sprintf("bias-real-%03d-%d", i, ci)
-			add(realFamily+"text", id, d.Descriptor, msg, "")
-			add(realFamily+"pair", id, d.Descriptor, msg, c.Texts["response"])
-			for _, k := range []string{realFamily + "text", realFamily + "pair"} {
-				probes[k][len(probes[k])-1].Meta = map[string]string{"carrier": c.ID}
-			}
+			add(realFamily+"text", id, d.Descriptor, msg, "", c.ID)
+			add(realFamily+"pair", id, d.Descriptor, msg, c.Texts["response"], c.ID)
 		}
 	}
 	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates), Carriers: len(carriers)}, nil

@@ -28,10 +28,14 @@ type Example struct {
 
 // Task is one classification head and its data.
 type Task struct {
-	Name    string   // file name of the head, e.g. "empathy_er"
-	Scorer  string   // the scorer it belongs to, e.g. "empathy"
-	Inputs  []string // fields of Example.Texts, in feature order
-	NGrams  bool     // add hashed word n-grams of the last input
+	Name   string   // file name of the head, e.g. "empathy_er"
+	Scorer string   // the scorer it belongs to, e.g. "empathy"
+	Inputs []string // fields of Example.Texts, in feature order
+	NGrams bool     // add hashed word n-grams of the last input
+	// CGrid: a frozen head whose C is chosen from these by cross-validation
+	// on its training rows (the worker's one-standard-error rule); empty:
+	// scorers.c.
+	CGrid   []float64
 	Train   []Example
 	Heldout []Example
 	// HeldoutData names the held-out data for the validity table.

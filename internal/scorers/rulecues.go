@@ -1,7 +1,10 @@
 package scorers
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"pixel/internal/record"
@@ -53,6 +56,12 @@ const (
 	miPermission   = "mi_permission"   // 1: a therapist's advice is given with permission (read on an input turn)
 )
 
+// detectorCGrid: the detectors learn from 200-300 rows, so their C is
+// chosen by 10-fold cross-validation on the dev half, the smallest within
+// one standard error of the best (at scorers.c, 1.0, the permission
+// detector's context moved its output by 0.022 with the descriptor alone).
+var detectorCGrid = []float64{0.1, 0.3, 1, 3}
+
 // ruleTasks makes the two detectors' tasks from the rule-cue set. The
 // permission detector reads the therapist's turn with the two turns before
 // it (newest first), where a permission question and the client's answer
@@ -63,8 +72,8 @@ func ruleTasks(o Options) ([]*Task, error) {
 		return nil, err
 	}
 	held := "Pixel rule-cue set (" + o.RuleSetName + "), test half"
-	imm := &Task{Name: crisisImminent, Scorer: "crisis", Inputs: []string{"text"}, NGrams: true, HeldoutData: held}
-	perm := &Task{Name: miPermission, Scorer: "mi", Inputs: []string{"before", "response"}, NGrams: true, HeldoutData: held}
+	imm := &Task{Name: crisisImminent, Scorer: "crisis", Inputs: []string{"text"}, NGrams: true, CGrid: detectorCGrid, HeldoutData: held}
+	perm := &Task{Name: miPermission, Scorer: "mi", Inputs: []string{"before", "response"}, NGrams: true, CGrid: detectorCGrid, HeldoutData: held}
 	for _, r := range recs {
 		e := Example{ID: r.ID, Label: fmt.Sprint(*r.Label), Group: r.ID, Heldout: r.Split == "test"}
 		if r.Rule == ruleImminence {
@@ -132,7 +141,9 @@ func lastAssistant(msgs []record.Message) string {
 // precision and recall of label 1 and three baselines on the same records
 // in the note: the majority label, the best length cut on dev (the set's
 // writer may have made one label longer) and the keyword rule.
-func ruleRow(t *Task, recs []ruleRecord, gold, top []string) Row {
+//
+// c is the head's C as the worker chose it (0 when not recorded).
+func ruleRow(t *Task, recs []ruleRecord, gold, top []string, c float64) Row {
 	title := map[string]struct{ scorer, measure, rule string }{
 		crisisImminent: {"crisis", "imminent vs high (near: a time, means at hand, preparations)", ruleImminence},
 		miPermission:   {"mi", "advice with vs without permission", rulePermission},
@@ -161,6 +172,9 @@ func ruleRow(t *Task, recs []ruleRecord, gold, top []string) Row {
 	p, rc := precisionRecall(gold, top, "1")
 	note := fmt.Sprintf("AI-labelled set, docs/rule-labels.md; precision %.3f, recall %.3f; baselines: majority label %.3f, length %.3f, keyword rule %.3f",
 		p, rc, majorityAccuracy(gold), bestLengthRule(devLen, testLen), Accuracy(kwGold, kwPred))
+	if c > 0 {
+		note += fmt.Sprintf("; C %g, chosen by 10-fold cross-validation on the dev half (one-standard-error rule)", c)
+	}
 	return newRow(Row{Scorer: title.scorer, Measure: title.measure, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
 		Kappa: fp(Kappa(gold, top)), CI: labelCI(groupsOf(t.Heldout), gold, top, Accuracy), Note: note}, Accuracy(gold, top), g(goalRule))
 }
@@ -187,4 +201,21 @@ func majorityAccuracy(gold []string) float64 {
 		best = max(best, n[l])
 	}
 	return float64(best) / float64(len(gold))
+}
+
+// chosenC is the C recorded in a frozen head's json (0 when the head
+// records none, as sets fitted before the choice do).
+func chosenC(set Set, head string) (float64, error) {
+	path := filepath.Join(set.heads(), head+".json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+	}
+	var meta struct {
+		C float64 `json:"c"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return 0, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+	}
+	return meta.C, nil
 }

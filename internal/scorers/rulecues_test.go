@@ -2,6 +2,8 @@ package scorers
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,6 +72,25 @@ func TestRuleTasks(t *testing.T) {
 	if perm.Name != miPermission || len(perm.Heldout) != 1 || perm.Heldout[0].Texts["before"] != "Sure.\nMay I share an idea?" || perm.Heldout[0].Label != "1" {
 		t.Fatalf("permission task %+v", perm)
 	}
+	// Both detectors have their C chosen by cross-validation; other heads
+	// keep scorers.c.
+	if len(imm.CGrid) == 0 || len(perm.CGrid) == 0 {
+		t.Errorf("detector C grids: imminence %v, permission %v", imm.CGrid, perm.CGrid)
+	}
+	if spec := (Options{C: 1}).taskSpec(perm, "train.jsonl", nil); spec["c_grid"] == nil || spec["c"] != 1.0 {
+		t.Errorf("permission spec %v", spec)
+	}
+	if spec := (Options{C: 1}).taskSpec(&Task{Name: "persona"}, "train.jsonl", nil); spec["c_grid"] != nil {
+		t.Errorf("a head without a grid got one: %v", spec)
+	}
+	k1, err := setKey(Options{}, []*Task{perm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm.CGrid = nil
+	if k2, _ := setKey(Options{}, []*Task{perm}); k1 == k2 {
+		t.Error("the C grid is not part of the set key")
+	}
 	if !strings.Contains(perm.HeldoutData, "cues.jsonl") {
 		t.Errorf("held-out data %q does not name the set", perm.HeldoutData)
 	}
@@ -110,11 +131,11 @@ func TestRuleRow(t *testing.T) {
 	// The detector gets 1, 2 and 3 right and 4 wrong: accuracy 0.75,
 	// precision 2/3, recall 1. The keyword rule gets 1 and 2 right, misses 3
 	// and fires on "today" in 4: 0.5.
-	row := ruleRow(tasks[0], recs, []string{"1", "0", "1", "0"}, []string{"1", "0", "1", "1"})
+	row := ruleRow(tasks[0], recs, []string{"1", "0", "1", "0"}, []string{"1", "0", "1", "1"}, 0.1)
 	if row.Scorer != "crisis" || row.N != 4 || math.Abs(*row.Value-0.75) > 1e-9 || *row.Pass || row.CI == nil {
 		t.Fatalf("row %+v", row)
 	}
-	for _, want := range []string{"precision 0.667, recall 1.000", "majority label 0.500", "keyword rule 0.500", "length ", "docs/rule-labels.md"} {
+	for _, want := range []string{"precision 0.667, recall 1.000", "majority label 0.500", "keyword rule 0.500", "length ", "docs/rule-labels.md", "C 0.1, chosen by 10-fold"} {
 		if !strings.Contains(row.Note, want) {
 			t.Errorf("note %q lacks %q", row.Note, want)
 		}
@@ -128,10 +149,30 @@ func TestRuleRow(t *testing.T) {
 		}
 	}
 	tasks[0].Heldout = kept
-	if row = ruleRow(tasks[0], recs, []string{"1", "0", "1"}, []string{"1", "0", "1"}); !strings.Contains(row.Note, "keyword rule 0.667") {
+	if row = ruleRow(tasks[0], recs, []string{"1", "0", "1"}, []string{"1", "0", "1"}, 0); !strings.Contains(row.Note, "keyword rule 0.667") || strings.Contains(row.Note, "C ") {
 		t.Errorf("baselines not on the detector's records: %q", row.Note)
 	}
-	if row = ruleRow(tasks[1], recs, nil, nil); row.Value != nil || !strings.Contains(row.Note, "no test records") {
+	if row = ruleRow(tasks[1], recs, nil, nil, 0); row.Value != nil || !strings.Contains(row.Note, "no test records") {
 		t.Errorf("empty detector row %+v", row)
+	}
+}
+
+// The C the worker chose is read from the head's json; a head fitted
+// before the choice records none, and a missing head is an error.
+func TestChosenC(t *testing.T) {
+	set := Set{Dir: t.TempDir()}
+	if err := os.MkdirAll(set.heads(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(set.heads(), "a.json"), []byte(`{"c": 0.3, "c_cv": {"0.3": [0.8, 0.03]}}`), 0o644)
+	_ = os.WriteFile(filepath.Join(set.heads(), "b.json"), []byte(`{"name": "b"}`), 0o644)
+	if c, err := chosenC(set, "a"); err != nil || c != 0.3 {
+		t.Errorf("a: %v %v", c, err)
+	}
+	if c, err := chosenC(set, "b"); err != nil || c != 0 {
+		t.Errorf("b: %v %v", c, err)
+	}
+	if _, err := chosenC(set, "missing"); err == nil || !strings.Contains(err.Error(), "scorers train") {
+		t.Errorf("missing head: %v", err)
 	}
 }

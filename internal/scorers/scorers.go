@@ -262,6 +262,9 @@ func Train(ctx context.Context, o Options) (Set, error) {
 // scorer's own overrides (e.g. a larger encoder).
 func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]any {
 	spec := map[string]any{"name": t.Name, "train": train, "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
+	if len(t.CGrid) > 0 {
+		spec["c_grid"] = t.CGrid
+	}
 	if !o.finetunes(t.Name) {
 		return spec
 	}
@@ -314,7 +317,11 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	}
 	var parts []string
 	for _, t := range tasks {
-		b, err := json.Marshal([]any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout})
+		recipe := []any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout}
+		if len(t.CGrid) > 0 { // absent otherwise, so other heads keep their keys
+			recipe = append(recipe, t.CGrid)
+		}
+		b, err := json.Marshal(recipe)
 		if err != nil {
 			return "", err
 		}

@@ -197,7 +197,11 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		if err != nil {
 			return nil, err
 		}
-		rules[name] = ruleRow(byName[name], rrecs, gold, top)
+		c, err := chosenC(set, name)
+		if err != nil {
+			return nil, err
+		}
+		rules[name] = ruleRow(byName[name], rrecs, gold, top, c)
 	}
 	v.Rows = append(v.Rows, mitiRow, rules[miPermission])
 	// crisis

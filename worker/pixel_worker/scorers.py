@@ -11,8 +11,10 @@ class-balanced multinomial logistic regression (scikit-learn), saved as plain
 arrays (npz + json, never pickle) and applied here with numpy.
 
 `scorer_fit` spec: encoder, cache_dir, out_dir, tasks: [{name, train,
-inputs, ngrams, c}]. Each train row is {"id", "texts": {field: text},
-"label"}.
+inputs, ngrams, c[, c_grid]}]. Each train row is {"id", "texts": {field: text},
+"label"}. With c_grid, a small head's C is chosen from the grid by
+cross-validation on its training rows (choose_c); the head's json records
+the chosen "c" and each candidate's "c_cv" accuracy.
 
 Demographic debiasing (spec "debias": {"with", "without", "k"}): the
 top-k principal directions of the differences between embeddings of
@@ -235,10 +237,15 @@ def fit(job) -> dict:
                 {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual")})
             continue
         X = features(rows, inputs, ngrams, enc, name, basis)
-        clf = LogisticRegression(C=float(t.get("c") or 1.0), max_iter=3000, class_weight="balanced")
+        c, cv = float(t.get("c") or 1.0), None
+        if t.get("c_grid"):
+            c, cv = choose_c(X, labels, [float(v) for v in t["c_grid"]])
+        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         clf.fit(X, labels)
         meta = {"name": name, "inputs": inputs, "ngrams": ngrams, "encoder": enc.name, "max_seq_len": enc.max_seq_len, "debias": basis is not None,
-                "train_examples": len(rows), "train_counts": {c: labels.count(c) for c in sorted(set(labels))}}
+                "train_examples": len(rows), "train_counts": {c: labels.count(c) for c in sorted(set(labels))}, "c": c}
+        if cv is not None:
+            meta["c_cv"] = cv
         save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
         summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
@@ -246,6 +253,33 @@ def fit(job) -> dict:
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or "")))
     return summary
+
+
+def one_se_pick(cv: dict[float, tuple[float, float]]) -> float:
+    """The one-standard-error rule: the smallest C (the most regularised
+    head) whose mean cross-validated accuracy is within one standard error
+    of the best mean."""
+    best = max(cv, key=lambda c: (cv[c][0], -c))
+    return min(c for c in cv if cv[c][0] >= cv[best][0] - cv[best][1])
+
+
+def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[float, dict[str, list[float]]]:
+    """C for a small head, chosen on its training rows alone: stratified
+    k-fold accuracy (one fixed split) for each C in grid, then the
+    one-standard-error rule. Returns (C, {C: [mean, standard error]})."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels)
+    k = min(folds, int(min(np.unique(y, return_counts=True)[1])))
+    if k < 2:
+        raise WorkerError("choosing C by cross-validation needs at least 2 training rows of every label", "add labelled rows or drop c_grid")
+    split = list(StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+    cv = {}
+    for c in grid:
+        accs = [float((LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(X[a], y[a]).predict(X[b]) == y[b]).mean()) for a, b in split]
+        cv[c] = (float(np.mean(accs)), float(np.std(accs) / np.sqrt(len(accs))))
+    return one_se_pick(cv), {str(c): [round(m, 4), round(se, 4)] for c, (m, se) in cv.items()}
 
 
 def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str) -> dict:

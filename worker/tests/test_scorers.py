@@ -60,6 +60,36 @@ def test_predict_on_unseen_rows(fitted):
     assert [max(p["probs"], key=p["probs"].get) for p in preds] == gold
 
 
+def test_one_standard_error_rule_prefers_the_smaller_c():
+    # Within one standard error of the best: the most regularised wins.
+    assert scorers.one_se_pick({0.1: (0.79, 0.03), 0.3: (0.80, 0.03), 1.0: (0.80, 0.03), 3.0: (0.79, 0.03)}) == 0.1
+    # Outside it: the best stands.
+    assert scorers.one_se_pick({0.1: (0.60, 0.01), 1.0: (0.80, 0.02), 3.0: (0.75, 0.02)}) == 1.0
+    # A tie at the best goes to the smaller C.
+    assert scorers.one_se_pick({1.0: (0.8, 0.0), 0.3: (0.8, 0.0)}) == 0.3
+
+
+def test_c_chosen_by_cross_validation_on_training_rows(tmp_path):
+    rows = [("Hi.", q, "question") for q in QUESTIONS] + [("Hi.", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    task = {"name": "toy", "train": train, "inputs": ["context", "response"], "ngrams": True, "c": 1.0, "c_grid": [0.01, 1.0]}
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(tmp_path / "cache"), out_dir=str(tmp_path / "heads"), tasks=[task])
+    meta = json.loads((tmp_path / "heads" / "toy.json").read_text())
+    assert set(meta["c_cv"]) == {"0.01", "1.0"}
+    # The recorded choice is the rule applied to the recorded figures.
+    assert meta["c"] == scorers.one_se_pick({float(c): tuple(v) for c, v in meta["c_cv"].items()})
+    for mean, se in meta["c_cv"].values():
+        assert 0 <= mean <= 1 and se >= 0
+
+
+def test_c_grid_needs_two_rows_of_every_label(tmp_path):
+    X = np.zeros((3, 2))
+    with pytest.raises(scorers.WorkerError, match="at least 2 training rows"):
+        scorers.choose_c(X, ["a", "a", "b"], [0.1, 1.0])
+
+
 def test_numpy_head_matches_scikit_learn():
     from sklearn.linear_model import LogisticRegression
 

@@ -3,6 +3,7 @@ package scorers
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"pixel/internal/sources"
@@ -278,9 +279,15 @@ var biasScorers = []struct {
 // biasFigure is one scorer's bias figure on one probe family, with its
 // 95% interval over carriers (real family only): how far the figure could
 // move with other real messages as carriers.
+//
+// OneMessage (real family only) is the largest move on a single carrier:
+// the mean can stay within the goal while a message near a head's
+// boundary swings with the descriptor. Its median over carriers is
+// OneMessageMedian.
 type biasFigure struct {
-	Value float64
-	CI    *[2]float64
+	Value                        float64
+	CI                           *[2]float64
+	OneMessage, OneMessageMedian float64
 }
 
 // biasFigures is each bias-checked scorer's figure on one probe family
@@ -321,10 +328,36 @@ func biasFigures(probes map[string][]Example, family string, pred func(string) s
 		f := biasFigure{Value: stat(all)}
 		if family == realFamily {
 			f.CI = ci95(carriers, stat)
+			f.OneMessage, f.OneMessageMedian = perCarrierMoves(vals, descs, carriers)
 		}
 		out[bs.name] = f
 	}
 	return out, nil
+}
+
+// perCarrierMoves is the largest move within one carrier (each carrier's
+// probes alone) and its median over carriers.
+func perCarrierMoves(vals []float64, descs, carriers []string) (worst, median float64) {
+	idx, order := map[string][]int{}, []string{}
+	for i, c := range carriers {
+		if _, ok := idx[c]; !ok {
+			order = append(order, c)
+		}
+		idx[c] = append(idx[c], i)
+	}
+	moves := make([]float64, 0, len(order))
+	for _, c := range order {
+		moves = append(moves, largestMove(pick(vals, idx[c]), pick(descs, idx[c])))
+	}
+	if len(moves) == 0 {
+		return 0, 0
+	}
+	sort.Float64s(moves)
+	median = moves[len(moves)/2]
+	if len(moves)%2 == 0 {
+		median = (moves[len(moves)/2-1] + moves[len(moves)/2]) / 2
+	}
+	return moves[len(moves)-1], median
 }
 
 // largestMove is the largest distance of one descriptor's mean value from
@@ -369,7 +402,8 @@ func biasRows(probes map[string][]Example, info biasInfo, pred func(string) stri
 		if r, ok := inReal[s]; ok {
 			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into real user messages", LowerIsBetter: true, CI: r.CI,
 				Heldout: fmt.Sprintf("%d descriptors × %d %s", info.Descriptors, info.Carriers, info.CarrierData), N: len(probes[realFamily+"text"]), Metric: "max |Δ mean|",
-				Note: "one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers"}, r.Value, g(goalBias)))
+				Note: fmt.Sprintf("one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers; "+
+					"on a single message the largest move is %.3f (median over messages %.3f)", r.OneMessage, r.OneMessageMedian)}, r.Value, g(goalBias)))
 		}
 		if p, ok := tmpl[miPermission]; ok && s == "mi" {
 			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: advice-permission detector, HolisticBias descriptors swapped in the user message", LowerIsBetter: true,

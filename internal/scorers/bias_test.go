@@ -174,9 +174,29 @@ func TestBiasFiguresByHand(t *testing.T) {
 	if ci := inReal["persona"].CI; ci == nil || !near(ci[0], 0) || !near(ci[1], 0.025) {
 		t.Errorf("interval over carriers %v, want [0, 0.025]", ci)
 	}
+	// On one message: c1 alone moves by 0.025 (A 0.7, B 0.65 around 0.675),
+	// c2 by 0; the median of the two is 0.0125.
+	if f := inReal["persona"]; !near(f.OneMessage, 0.025) || !near(f.OneMessageMedian, 0.0125) || tmpl["persona"].OneMessage != 0 {
+		t.Errorf("single-message moves %+v (templates %+v)", f, tmpl["persona"])
+	}
 	// A probe without a prediction is an error, not a silent skip.
 	probes["real.text"] = append(probes["real.text"], carried("rc", "C", "c3"))
 	if _, err := biasFigures(probes, realFamily, pred); err == nil || !strings.Contains(err.Error(), "rc") {
 		t.Errorf("missing prediction: %v", err)
+	}
+}
+
+// Per-carrier moves: three carriers moving by 0.1, 0 and 0.3 (values
+// around each carrier's mean), so the largest is 0.3 and the median 0.1.
+func TestPerCarrierMoves(t *testing.T) {
+	vals := []float64{0.4, 0.6, 0.5, 0.5, 0.2, 0.8}
+	descs := []string{"A", "B", "A", "B", "A", "B"}
+	carriers := []string{"x", "x", "y", "y", "z", "z"}
+	worst, median := perCarrierMoves(vals, descs, carriers)
+	if math.Abs(worst-0.3) > 1e-9 || math.Abs(median-0.1) > 1e-9 {
+		t.Errorf("worst %v, median %v; want 0.3, 0.1", worst, median)
+	}
+	if w, m := perCarrierMoves(nil, nil, nil); w != 0 || m != 0 {
+		t.Errorf("no carriers: %v %v", w, m)
 	}
 }

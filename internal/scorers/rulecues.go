@@ -56,7 +56,7 @@ const (
 	miPermission   = "mi_permission"   // 1: a therapist's advice is given with permission (read on an input turn)
 )
 
-// detectorCGrid: the detectors learn from 200-300 rows, so their C is
+// detectorCGrid: the detectors learn from 100-200 rows, so their C is
 // chosen by 10-fold cross-validation on the dev half, the smallest within
 // one standard error of the best (at scorers.c, 1.0, the permission
 // detector's context moved its output by 0.022 with the descriptor alone).

@@ -82,7 +82,8 @@ func TestScorersEndToEnd(t *testing.T) {
 		}
 	}
 	// Every scorer that reads the context is bias-checked on real held-out
-	// messages too, and the permission detector on its own.
+	// messages too, those that read one message (crisis, persona) on short
+	// chat messages as well, and the permission detector on its own.
 	biasRows := map[string]int{}
 	for _, r := range v.Rows {
 		if strings.HasPrefix(r.Measure, "bias:") {
@@ -93,9 +94,12 @@ func TestScorersEndToEnd(t *testing.T) {
 			if strings.Contains(r.Measure, "real user messages") && r.N != 3*4 {
 				t.Errorf("%s real-message bias row: n=%d, want 3 descriptors × 4 carriers", r.Scorer, r.N)
 			}
+			if strings.Contains(r.Measure, "short chat messages") && (r.N != 3*4 || r.CI == nil || !strings.Contains(r.Note, "single message")) {
+				t.Errorf("%s short-message bias row: n=%d, want 3 descriptors × 4 messages, with an interval and the single-message move: %+v", r.Scorer, r.N, r)
+			}
 		}
 	}
-	for s, want := range map[string]int{"empathy": 2, "mi": 3, "crisis": 2, "safety": 2, "persona": 2, "delivery": 1} {
+	for s, want := range map[string]int{"empathy": 2, "mi": 3, "crisis": 3, "safety": 2, "persona": 3, "delivery": 1} {
 		if biasRows[s] != want {
 			t.Errorf("%s: %d bias rows, want %d", s, biasRows[s], want)
 		}

@@ -131,18 +131,26 @@ type biasInfo struct {
 	Descriptors, Probes int
 	Carriers            int    // real held-out messages in the second family
 	CarrierData         string // where they come from
+	ShortCarriers       int    // short chat test messages in the third family
 }
 
 // Probe kinds: a head reads "text" (one message), "pair" (message and
 // reply) or, for the permission detector, "advice" (message and an advice
-// reply). The real-message family's kinds carry the prefix "real.".
-const realFamily = "real."
+// reply). The real-message family's kinds carry the prefix "real.", the
+// short-message family's "short." (text only: short messages have no
+// replies).
+const (
+	realFamily  = "real."
+	shortFamily = "short."
+)
 
 // biasProbes builds the probe rows. The template family puts each checked
 // descriptor into the user messages written for the check; the real family
 // puts it, by one leading sentence, into carriers: real held-out user
-// messages with their real replies. Example.Group holds the descriptor.
-func biasProbes(o Options, carriers []Example) (map[string][]Example, biasInfo, error) {
+// messages with their real replies. The short family does the same with
+// short chat messages (the project's AI-written test halves), where one
+// identity word weighs more. Example.Group holds the descriptor.
+func biasProbes(o Options, carriers, short []Example) (map[string][]Example, biasInfo, error) {
 	_, usable, err := descriptorHalves(o)
 	if err != nil {
 		return nil, biasInfo{}, err
@@ -156,7 +164,7 @@ func biasProbes(o Options, carriers []Example) (map[string][]Example, biasInfo, 
 	// family's interval resamples carriers.
 	add := func(kind, id, desc, msg, reply, carrier string) {
 		e := Example{ID: id, Texts: map[string]string{"context": msg, "before": msg, "response": reply}, Group: desc}
-		if kind == "text" || kind == realFamily+"text" {
+		if strings.HasSuffix(kind, "text") { // a one-message probe, in any family
 			e.Texts = map[string]string{"text": msg}
 		}
 		if carrier != "" {
@@ -183,8 +191,12 @@ func biasProbes(o Options, carriers []Example) (map[string][]Example, biasInfo, 
 			add(realFamily+"text", id, d.Descriptor, msg, "", c.ID)
 			add(realFamily+"pair", id, d.Descriptor, msg, c.Texts["response"], c.ID)
 		}
+		for ci, c := range short {
+			msg := fmt.Sprintf(realLeads[ci%len(realLeads)], np) + " " + c.Texts["text"]
+			add(shortFamily+"text", fmt.Sprintf("bias-short-%03d-%d", i, ci), d.Descriptor, msg, "", c.ID)
+		}
 	}
-	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates), Carriers: len(carriers)}, nil
+	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates), Carriers: len(carriers), ShortCarriers: len(short)}, nil
 }
 
 // biasCarriers picks up to n held-out (context, reply) pairs as the real
@@ -326,7 +338,7 @@ func biasFigures(probes map[string][]Example, family string, pred func(string) s
 		}
 		stat := func(idx []int) float64 { return largestMove(pick(vals, idx), pick(descs, idx)) }
 		f := biasFigure{Value: stat(all)}
-		if family == realFamily {
+		if family != "" { // the carried families
 			f.CI = ci95(carriers, stat)
 			f.OneMessage, f.OneMessageMedian = perCarrierMoves(vals, descs, carriers)
 		}
@@ -388,6 +400,10 @@ func biasRows(probes map[string][]Example, info biasInfo, pred func(string) stri
 	if err != nil {
 		return nil, err
 	}
+	inShort, err := biasFigures(probes, shortFamily, pred)
+	if err != nil {
+		return nil, err
+	}
 	var rows []Row
 	for _, s := range Names {
 		f, ok := tmpl[s]
@@ -403,6 +419,12 @@ func biasRows(probes map[string][]Example, info biasInfo, pred func(string) stri
 			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into real user messages", LowerIsBetter: true, CI: r.CI,
 				Heldout: fmt.Sprintf("%d descriptors × %d %s", info.Descriptors, info.Carriers, info.CarrierData), N: len(probes[realFamily+"text"]), Metric: "max |Δ mean|",
 				Note: fmt.Sprintf("one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers; "+
+					"on a single message the largest move is %.3f (median over messages %.3f)", r.OneMessage, r.OneMessageMedian)}, r.Value, g(goalBias)))
+		}
+		if r, ok := inShort[s]; ok {
+			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into short chat messages", LowerIsBetter: true, CI: r.CI,
+				Heldout: fmt.Sprintf("%d descriptors × %d Pixel short chat messages (AI-written), test half", info.Descriptors, info.ShortCarriers), N: len(probes[shortFamily+"text"]),
+				Metric: "max |Δ mean|", Note: fmt.Sprintf("the same lead sentences before short messages; interval over messages; "+
 					"on a single message the largest move is %.3f (median over messages %.3f)", r.OneMessage, r.OneMessageMedian)}, r.Value, g(goalBias)))
 		}
 		if p, ok := tmpl[miPermission]; ok && s == "mi" {

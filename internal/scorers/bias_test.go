@@ -22,7 +22,7 @@ func TestBiasProbesRealFamily(t *testing.T) {
 		{ID: "c1", Texts: map[string]string{"context": "My dog died last week and I can't stop crying.", "response": "I'm so sorry. How are you holding up?"}},
 		{ID: "c2", Texts: map[string]string{"context": "Exams are next month and I freeze every time I open a book.", "response": "That freeze sounds awful."}},
 	}
-	probes, info, err := biasProbes(o, carriers)
+	probes, info, err := biasProbes(o, carriers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +64,28 @@ func TestBiasProbesRealFamily(t *testing.T) {
 			t.Fatalf("advice probe %s has no turn before: %v", p.ID, p.Texts)
 		}
 	}
-	// Without carriers there is no real family.
-	probes, _, err = biasProbes(o, nil)
+	// The short family: each descriptor before each short message, text
+	// only, carrier kept.
+	short := []Example{{ID: "s1", Texts: map[string]string{"text": "cant sleep again. whats the point"}}}
+	probes, info, err = biasProbes(o, nil, short)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(probes["real.text"])+len(probes["real.pair"]) != 0 {
+	if got := len(probes["short.text"]); got != 4 || info.ShortCarriers != 1 || len(probes["short.pair"]) != 0 || len(probes["real.text"]) != 0 {
+		t.Fatalf("short family: %d probes, info %+v", got, info)
+	}
+	for _, p := range probes["short.text"] {
+		lead, ok := strings.CutSuffix(p.Texts["text"], " cant sleep again. whats the point")
+		if !ok || !strings.Contains(lead, nounPhrase(descriptorOf(t, o, p.Group))) || p.Meta["carrier"] != "s1" {
+			t.Errorf("short probe %s: %q, carrier %v", p.ID, p.Texts["text"], p.Meta)
+		}
+	}
+	// Without carriers there is no real family.
+	probes, _, err = biasProbes(o, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probes["real.text"])+len(probes["real.pair"])+len(probes["short.text"]) != 0 {
 		t.Error("real probes without carriers")
 	}
 }

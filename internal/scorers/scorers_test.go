@@ -279,7 +279,7 @@ func TestCounterfactualSpecIsDisjointFromTheBiasCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	phrases := cf["phrases"].([]string)
-	probes, _, err := biasProbes(Options{DataRoot: o.DataRoot, BiasDescriptors: 0}, nil)
+	probes, _, err := biasProbes(Options{DataRoot: o.DataRoot, BiasDescriptors: 0}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

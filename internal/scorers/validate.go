@@ -85,7 +85,11 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			carriers = biasCarriers(t.Heldout, o.BiasCarriers)
 		}
 	}
-	probes, binfo, err := biasProbes(o, carriers)
+	var shortCarriers []Example // scorers.bias_carriers caps both carried families; 0 turns both off
+	if o.BiasCarriers > 0 {
+		shortCarriers = capEven(shortTest, o.BiasCarriers)
+	}
+	probes, binfo, err := biasProbes(o, carriers, shortCarriers)
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +111,10 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		}
 		kind := probeKind(t)
 		specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + kind + ".jsonl"), "output": pred("bias." + t.Name + ".jsonl")})
-		if len(probes[realFamily+kind]) > 0 {
-			specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + realFamily + kind + ".jsonl"), "output": pred("bias." + realFamily + t.Name + ".jsonl")})
+		for _, fam := range []string{realFamily, shortFamily} {
+			if len(probes[fam+kind]) > 0 {
+				specs = append(specs, map[string]any{"name": t.Name, "input": set.dataFile("bias." + fam + kind + ".jsonl"), "output": pred("bias." + fam + t.Name + ".jsonl")})
+			}
 		}
 	}
 	if _, err := o.Launcher.Run(ctx, "scorer_predict", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(), "heads_dir": set.heads(), "tasks": specs},

@@ -289,10 +289,10 @@ var biasScorers = []struct {
 }
 
 // biasFigure is one scorer's bias figure on one probe family, with its
-// 95% interval over carriers (real family only): how far the figure could
-// move with other real messages as carriers.
+// 95% interval over carriers (carried families only): how far the figure
+// could move with other messages as carriers.
 //
-// OneMessage (real family only) is the largest move on a single carrier:
+// OneMessage (carried families only) is the largest move on a single carrier:
 // the mean can stay within the goal while a message near a head's
 // boundary swings with the descriptor. Its median over carriers is
 // OneMessageMedian.

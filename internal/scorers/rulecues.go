@@ -142,8 +142,8 @@ func lastAssistant(msgs []record.Message) string {
 // in the note: the majority label, the best length cut on dev (the set's
 // writer may have made one label longer) and the keyword rule.
 //
-// c is the head's C as the worker chose it (0 when not recorded).
-func ruleRow(t *Task, recs []ruleRecord, gold, top []string, c float64) Row {
+// c is the head's C as the worker chose it (zero when not recorded).
+func ruleRow(t *Task, recs []ruleRecord, gold, top []string, c chosen) Row {
 	title := map[string]struct{ scorer, measure, rule string }{
 		crisisImminent: {"crisis", "imminent vs high (near: a time, means at hand, preparations)", ruleImminence},
 		miPermission:   {"mi", "advice with vs without permission", rulePermission},
@@ -172,8 +172,8 @@ func ruleRow(t *Task, recs []ruleRecord, gold, top []string, c float64) Row {
 	p, rc := precisionRecall(gold, top, "1")
 	note := fmt.Sprintf("AI-labelled set, docs/rule-labels.md; precision %.3f, recall %.3f; baselines: majority label %.3f, length %.3f, keyword rule %.3f",
 		p, rc, majorityAccuracy(gold), bestLengthRule(devLen, testLen), Accuracy(kwGold, kwPred))
-	if c > 0 {
-		note += fmt.Sprintf("; C %g, chosen by 10-fold cross-validation on the dev half (one-standard-error rule)", c)
+	if c.C > 0 {
+		note += fmt.Sprintf("; C %g, chosen by %d-fold cross-validation on the dev half (one-standard-error rule)", c.C, c.Folds)
 	}
 	return newRow(Row{Scorer: title.scorer, Measure: title.measure, Heldout: t.HeldoutData, N: len(gold), Metric: "accuracy",
 		Kappa: fp(Kappa(gold, top)), CI: labelCI(groupsOf(t.Heldout), gold, top, Accuracy), Note: note}, Accuracy(gold, top), g(goalRule))
@@ -203,19 +203,27 @@ func majorityAccuracy(gold []string) float64 {
 	return float64(best) / float64(len(gold))
 }
 
-// chosenC is the C recorded in a frozen head's json (0 when the head
-// records none, as sets fitted before the choice do).
-func chosenC(set Set, head string) (float64, error) {
+// chosen is a frozen head's C as its json records it, with the folds of
+// the cross-validation that chose it.
+type chosen struct {
+	C     float64 `json:"c"`
+	Folds int     `json:"c_cv_folds"`
+}
+
+// chosenC reads it (zero when the head records no choice, as sets fitted
+// before the choice do).
+func chosenC(set Set, head string) (chosen, error) {
+	var c chosen
 	path := filepath.Join(set.heads(), head+".json")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+		return c, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
 	}
-	var meta struct {
-		C float64 `json:"c"`
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
 	}
-	if err := json.Unmarshal(b, &meta); err != nil {
-		return 0, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+	if c.Folds == 0 { // a C that was not chosen (scorers.c) is not reported as chosen
+		c.C = 0
 	}
-	return meta.C, nil
+	return c, nil
 }

@@ -131,7 +131,7 @@ func TestRuleRow(t *testing.T) {
 	// The detector gets 1, 2 and 3 right and 4 wrong: accuracy 0.75,
 	// precision 2/3, recall 1. The keyword rule gets 1 and 2 right, misses 3
 	// and fires on "today" in 4: 0.5.
-	row := ruleRow(tasks[0], recs, []string{"1", "0", "1", "0"}, []string{"1", "0", "1", "1"}, 0.1)
+	row := ruleRow(tasks[0], recs, []string{"1", "0", "1", "0"}, []string{"1", "0", "1", "1"}, chosen{C: 0.1, Folds: 10})
 	if row.Scorer != "crisis" || row.N != 4 || math.Abs(*row.Value-0.75) > 1e-9 || *row.Pass || row.CI == nil {
 		t.Fatalf("row %+v", row)
 	}
@@ -149,27 +149,28 @@ func TestRuleRow(t *testing.T) {
 		}
 	}
 	tasks[0].Heldout = kept
-	if row = ruleRow(tasks[0], recs, []string{"1", "0", "1"}, []string{"1", "0", "1"}, 0); !strings.Contains(row.Note, "keyword rule 0.667") || strings.Contains(row.Note, "C ") {
+	if row = ruleRow(tasks[0], recs, []string{"1", "0", "1"}, []string{"1", "0", "1"}, chosen{}); !strings.Contains(row.Note, "keyword rule 0.667") || strings.Contains(row.Note, "C ") {
 		t.Errorf("baselines not on the detector's records: %q", row.Note)
 	}
-	if row = ruleRow(tasks[1], recs, nil, nil, 0); row.Value != nil || !strings.Contains(row.Note, "no test records") {
+	if row = ruleRow(tasks[1], recs, nil, nil, chosen{}); row.Value != nil || !strings.Contains(row.Note, "no test records") {
 		t.Errorf("empty detector row %+v", row)
 	}
 }
 
-// The C the worker chose is read from the head's json; a head fitted
-// before the choice records none, and a missing head is an error.
+// The C the worker chose is read from the head's json with its folds; a
+// head fitted at scorers.c records no choice, and a missing head is an
+// error.
 func TestChosenC(t *testing.T) {
 	set := Set{Dir: t.TempDir()}
 	if err := os.MkdirAll(set.heads(), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_ = os.WriteFile(filepath.Join(set.heads(), "a.json"), []byte(`{"c": 0.3, "c_cv": {"0.3": [0.8, 0.03]}}`), 0o644)
-	_ = os.WriteFile(filepath.Join(set.heads(), "b.json"), []byte(`{"name": "b"}`), 0o644)
-	if c, err := chosenC(set, "a"); err != nil || c != 0.3 {
+	_ = os.WriteFile(filepath.Join(set.heads(), "a.json"), []byte(`{"c": 0.3, "c_cv": {"0.3": [0.8, 0.03]}, "c_cv_folds": 7}`), 0o644)
+	_ = os.WriteFile(filepath.Join(set.heads(), "b.json"), []byte(`{"name": "b", "c": 1}`), 0o644)
+	if c, err := chosenC(set, "a"); err != nil || c != (chosen{C: 0.3, Folds: 7}) {
 		t.Errorf("a: %v %v", c, err)
 	}
-	if c, err := chosenC(set, "b"); err != nil || c != 0 {
+	if c, err := chosenC(set, "b"); err != nil || c != (chosen{}) {
 		t.Errorf("b: %v %v", c, err)
 	}
 	if _, err := chosenC(set, "missing"); err == nil || !strings.Contains(err.Error(), "scorers train") {

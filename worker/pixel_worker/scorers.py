@@ -14,7 +14,7 @@ arrays (npz + json, never pickle) and applied here with numpy.
 inputs, ngrams, c[, c_grid]}]. Each train row is {"id", "texts": {field: text},
 "label"}. With c_grid, a small head's C is chosen from the grid by
 cross-validation on its training rows (choose_c); the head's json records
-the chosen "c" and each candidate's "c_cv" accuracy.
+the chosen "c", each candidate's "c_cv" accuracy and the "c_cv_folds".
 
 Demographic debiasing (spec "debias": {"with", "without", "k"}): the
 top-k principal directions of the differences between embeddings of
@@ -243,9 +243,9 @@ def fit(job) -> dict:
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         clf.fit(X, labels)
         meta = {"name": name, "inputs": inputs, "ngrams": ngrams, "encoder": enc.name, "max_seq_len": enc.max_seq_len, "debias": basis is not None,
-                "train_examples": len(rows), "train_counts": {c: labels.count(c) for c in sorted(set(labels))}, "c": c}
+                "train_examples": len(rows), "train_counts": {k: labels.count(k) for k in sorted(set(labels))}, "c": c}
         if cv is not None:
-            meta["c_cv"] = cv
+            meta.update(cv)
         save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
         summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
@@ -263,10 +263,11 @@ def one_se_pick(cv: dict[float, tuple[float, float]]) -> float:
     return min(c for c in cv if cv[c][0] >= cv[best][0] - cv[best][1])
 
 
-def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[float, dict[str, list[float]]]:
+def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[float, dict]:
     """C for a small head, chosen on its training rows alone: stratified
-    k-fold accuracy (one fixed split) for each C in grid, then the
-    one-standard-error rule. Returns (C, {C: [mean, standard error]})."""
+    k-fold accuracy (one fixed split; fewer folds when a label has fewer
+    rows) for each C in grid, then the one-standard-error rule. Returns (C,
+    {"c_cv": {C: [mean, standard error]}, "c_cv_folds": k}) for the head's json."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -279,7 +280,7 @@ def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[
     for c in grid:
         accs = [float((LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(X[a], y[a]).predict(X[b]) == y[b]).mean()) for a, b in split]
         cv[c] = (float(np.mean(accs)), float(np.std(accs) / np.sqrt(len(accs))))
-    return one_se_pick(cv), {str(c): [round(m, 4), round(se, 4)] for c, (m, se) in cv.items()}
+    return one_se_pick(cv), {"c_cv": {str(c): [round(m, 4), round(se, 4)] for c, (m, se) in cv.items()}, "c_cv_folds": k}
 
 
 def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str) -> dict:

@@ -77,7 +77,7 @@ def test_c_chosen_by_cross_validation_on_training_rows(tmp_path):
     task = {"name": "toy", "train": train, "inputs": ["context", "response"], "ngrams": True, "c": 1.0, "c_grid": [0.01, 1.0]}
     run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(tmp_path / "cache"), out_dir=str(tmp_path / "heads"), tasks=[task])
     meta = json.loads((tmp_path / "heads" / "toy.json").read_text())
-    assert set(meta["c_cv"]) == {"0.01", "1.0"}
+    assert set(meta["c_cv"]) == {"0.01", "1.0"} and meta["c_cv_folds"] == 8  # 8 rows per label: 8 folds, not 10
     # The recorded choice is the rule applied to the recorded figures.
     assert meta["c"] == scorers.one_se_pick({float(c): tuple(v) for c, v in meta["c_cv"].items()})
     for mean, se in meta["c_cv"].values():

@@ -188,6 +188,9 @@ func (c *Config) Validate() error {
 	if ft := c.Scorers.Finetune; ft.Counterfactual > 0 && (ft.CounterfactualShare <= 0 || ft.CounterfactualShare > 1) {
 		bad("scorers.finetune.counterfactual_share", ft.CounterfactualShare, "must be in (0, 1], e.g. 0.25")
 	}
+	if f := c.Scorers.Finetune.CounterfactualFocus; f < 0 || f > 1 {
+		bad("scorers.finetune.counterfactual_focus", f, "must be in [0, 1] (0 = off), e.g. 0.25")
+	}
 	for name, o := range c.Scorers.Finetune.PerScorer {
 		if !slices.Contains(finetunedScorers, name) {
 			bad("scorers.finetune.per_scorer."+name, name, fmt.Sprintf("name a scorer with fine-tuned heads: one of %v", finetunedScorers))

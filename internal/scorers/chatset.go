@@ -36,8 +36,9 @@ func readChatSet(data []byte, name string) ([]chatRecord, error) {
 // shortMessages are the crisis head's short chat messages, written for the
 // project: the rule-cue set's imminence messages (every one from a person
 // with suicidal thoughts: "high") and the chat-distress set's (none or
-// low). The dev halves train the head beside the public data; the test
-// halves measure it on short messages.
+// low). The dev halves train the head beside the public data, all of them
+// (Keep: a cap sized for the public posts would thin them to a third); the
+// test halves measure it on short messages.
 func shortMessages(o Options) ([]Example, error) {
 	rules, err := readRuleSet(o.RuleSet, o.RuleSetName)
 	if err != nil {
@@ -50,7 +51,7 @@ func shortMessages(o Options) ([]Example, error) {
 	var out []Example
 	add := func(id, text, level, source, split string) {
 		out = append(out, Example{ID: id, Texts: map[string]string{"text": text}, Label: level, Group: id, Heldout: split == "test",
-			Meta: map[string]string{"source": source}})
+			Meta: map[string]string{"source": source}, Keep: true})
 	}
 	for _, r := range rules {
 		if r.Rule == ruleImminence {

@@ -46,6 +46,9 @@ func TestShortMessagesTrainOnDevOnly(t *testing.T) {
 	got := map[string]string{}
 	for _, e := range short {
 		got[e.ID] = e.Label + map[bool]string{true: "/test", false: "/dev"}[e.Heldout]
+		if !e.Keep {
+			t.Errorf("%s: not kept through the cap", e.ID)
+		}
 	}
 	want := map[string]string{"im-1": "high/dev", "im-2": "high/test", "cd-1": "low/dev", "cd-2": "none/test"}
 	if len(got) != len(want) {

@@ -23,6 +23,7 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen,
 			"rationale_weight": sc.Finetune.RationaleWeight}
 		o.Counterfactual, o.CounterfactualShare = sc.Finetune.Counterfactual, sc.Finetune.CounterfactualShare
+		o.CounterfactualFocus = sc.Finetune.CounterfactualFocus
 		o.Seed = sc.Finetune.Seed
 		for name, ov := range sc.Finetune.PerScorer {
 			m := map[string]any{}

@@ -24,6 +24,9 @@ type Example struct {
 	Group   string            `json:"-"`
 	Heldout bool              `json:"-"`
 	Meta    map[string]string `json:"-"`
+	// Keep exempts the example from a task's cap (capKeeping): the project's
+	// own small sets, which a cap sized for public data would thin out.
+	Keep bool `json:"-"`
 }
 
 // Task is one classification head and its data.
@@ -83,6 +86,31 @@ func capEven(exs []Example, n int) []Example {
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
+}
+
+// capKeeping caps exs at n as capEven does, but keeps the examples marked
+// Keep in full, up to half of n (capEven among them beyond that), and
+// fills the rest of the n with the others; n <= 0 keeps all.
+func capKeeping(exs []Example, n int) []Example {
+	if n <= 0 || len(exs) <= n {
+		return exs
+	}
+	var kept, rest []Example
+	for _, e := range exs {
+		if e.Keep {
+			kept = append(kept, e)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	if half := n / 2; half > 0 {
+		kept = capEven(kept, half)
+	} else {
+		kept = nil
+	}
+	kept = append(kept, capEven(rest, n-len(kept))...)
+	sort.SliceStable(kept, func(a, b int) bool { return kept[a].ID < kept[b].ID })
+	return kept
 }
 
 // writeExamples writes examples as the worker's JSONL rows, atomically.

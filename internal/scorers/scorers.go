@@ -56,6 +56,9 @@ type Options struct {
 	// descriptors (the half the bias check never uses); 0 = off.
 	// CounterfactualShare is the share of each batch it applies to.
 	Counterfactual, CounterfactualShare float64
+	// CounterfactualFocus: as many pairs again per batch, drawn from a
+	// fine-tuned head's Keep rows (the project's short messages); 0 = off.
+	CounterfactualFocus float64
 	// FinetuneOverrides are per-scorer settings that replace Finetune's
 	// for that scorer's heads: "encoder" (its fine-tuned encoder) and "lr".
 	FinetuneOverrides map[string]map[string]any
@@ -121,7 +124,7 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 		if !ok {
 			limit = o.MaxPerTask
 		}
-		t.Train, t.Heldout = capEven(t.Train, limit), capEven(t.Heldout, o.MaxHeldout)
+		t.Train, t.Heldout = capKeeping(t.Train, limit), capEven(t.Heldout, o.MaxHeldout)
 		if err := checkDisjoint(t); err != nil {
 			return nil, nil, err
 		}
@@ -246,7 +249,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	}
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
-		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
+		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
 		miClientContextKey: o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
@@ -277,9 +280,30 @@ func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]a
 	}
 	spec["finetune"] = ft
 	if cf != nil {
-		spec["counterfactual"] = cf
+		spec["counterfactual"] = o.focused(cf, t)
 	}
 	return spec
+}
+
+// focused is cf with the counterfactual focus for t: its Keep rows' ids, so
+// the worker draws extra pairs from them. A task without Keep rows, or with
+// the focus off, gets cf unchanged (and keeps its fine-tune cache).
+func (o Options) focused(cf map[string]any, t *Task) map[string]any {
+	var ids []string
+	for _, e := range t.Train {
+		if e.Keep {
+			ids = append(ids, e.ID)
+		}
+	}
+	if o.CounterfactualFocus <= 0 || len(ids) == 0 {
+		return cf
+	}
+	out := make(map[string]any, len(cf)+2)
+	for k, v := range cf {
+		out[k] = v
+	}
+	out["focus"], out["focus_ids"] = o.CounterfactualFocus, ids
+	return out
 }
 
 func (o Options) finetunes(head string) bool {
@@ -308,6 +332,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	if len(o.FinetuneHeads) > 0 {
 		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
 		h["counterfactual"] = []float64{o.Counterfactual, o.CounterfactualShare}
+		if o.CounterfactualFocus > 0 { // absent when off, so earlier sets keep their key
+			h["counterfactual_focus"] = o.CounterfactualFocus
+		}
 		if o.Seed != 0 { // absent at the default, so sets trained before the setting keep their key
 			h["seed"] = o.Seed
 		}

@@ -2,10 +2,12 @@ package scorers
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"pixel/internal/datatest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -365,6 +367,16 @@ func TestTaskCapsOverrideTheCap(t *testing.T) {
 		if len(task.Train) > want || (len(task.Train) != want && !small) {
 			t.Errorf("%s: %d training examples, want %d", task.Name, len(task.Train), want)
 		}
+		kept := 0
+		for _, e := range task.Train {
+			if e.Keep {
+				kept++
+			}
+		}
+		// The crisis head's 200 short dev messages fill half of its 120.
+		if wantKept := map[bool]int{true: want / 2}[task.Name == "crisis_level"]; kept != wantKept {
+			t.Errorf("%s: %d kept examples, want %d", task.Name, kept, wantKept)
+		}
 	}
 	o.TaskCaps = map[string]int{"persnoa": 10}
 	if _, _, err := buildTasks(context.Background(), o); err == nil || !strings.Contains(err.Error(), `no head "persnoa"`) {
@@ -509,5 +521,71 @@ func TestTaskSpecPerScorerOverride(t *testing.T) {
 	}
 	if _, ok := o.taskSpec(&Task{Name: "crisis_level", Scorer: "crisis"}, "c.jsonl", nil)["finetune"]; ok {
 		t.Error("a head not listed in finetune.heads got fine-tuning settings")
+	}
+}
+
+// The cap keeps the project's own rows (Keep) in full up to half of it and
+// fills the rest with the others, evenly.
+func TestCapKeeping(t *testing.T) {
+	var exs []Example
+	for i := 0; i < 10; i++ {
+		exs = append(exs, Example{ID: fmt.Sprintf("p%02d", i)})
+	}
+	for i := 0; i < 3; i++ {
+		exs = append(exs, Example{ID: fmt.Sprintf("k%d", i), Keep: true})
+	}
+	count := func(out []Example) (kept, other int) {
+		for i, e := range out {
+			if len(out) < len(exs) && i > 0 && out[i-1].ID >= e.ID { // a capped side is sorted by id
+				t.Fatalf("not sorted by id: %s before %s", out[i-1].ID, e.ID)
+			}
+			if e.Keep {
+				kept++
+			} else {
+				other++
+			}
+		}
+		return kept, other
+	}
+	for _, tc := range []struct{ n, kept, other int }{{8, 3, 5}, {4, 2, 2}, {1, 0, 1}, {0, 3, 10}, {13, 3, 10}, {20, 3, 10}} {
+		if k, o := count(capKeeping(exs, tc.n)); k != tc.kept || o != tc.other {
+			t.Errorf("cap %d: %d kept + %d others, want %d + %d", tc.n, k, o, tc.kept, tc.other)
+		}
+	}
+}
+
+// The counterfactual focus names a fine-tuned head's Keep rows; a head
+// without them, or the focus off, gets the shared spec unchanged (so its
+// fine-tune cache still matches), and the shared spec is never modified.
+func TestCounterfactualFocus(t *testing.T) {
+	cf := map[string]any{"weight": 10.0, "share": 0.25}
+	crisis := &Task{Name: "crisis_level", Scorer: "crisis", Train: []Example{{ID: "tsid-1"}, {ID: "im-1", Keep: true}, {ID: "cd-2", Keep: true}}}
+	persona := &Task{Name: "persona", Scorer: "persona", Train: []Example{{ID: "t-1"}}}
+	o := Options{C: 1, FinetuneHeads: []string{"crisis_level", "persona"}, Finetune: map[string]any{}, CounterfactualFocus: 0.25}
+	got := o.taskSpec(crisis, "c.jsonl", cf)["counterfactual"].(map[string]any)
+	if got["focus"] != 0.25 || !reflect.DeepEqual(got["focus_ids"], []string{"im-1", "cd-2"}) || got["weight"] != 10.0 {
+		t.Errorf("crisis: %v", got)
+	}
+	if _, ok := cf["focus"]; ok {
+		t.Error("the shared spec was modified")
+	}
+	if got := o.taskSpec(persona, "p.jsonl", cf)["counterfactual"]; !reflect.DeepEqual(got, cf) {
+		t.Errorf("persona, no kept rows: %v", got)
+	}
+	o.CounterfactualFocus = 0
+	if got := o.taskSpec(crisis, "c.jsonl", cf)["counterfactual"]; !reflect.DeepEqual(got, cf) {
+		t.Errorf("focus off: %v", got)
+	}
+	// The set key: unchanged at 0, its own set otherwise.
+	tasks := []*Task{crisis}
+	key := func(focus float64) string {
+		k, err := setKey(Options{Encoder: "e", C: 1, HeldoutPercent: 20, FinetuneHeads: []string{"crisis_level"}, Finetune: map[string]any{}, Counterfactual: 10, CounterfactualShare: 0.25, CounterfactualFocus: focus}, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if key(0) == key(0.25) || key(0.25) == key(0.5) {
+		t.Error("each focus must give its own set")
 	}
 }

@@ -15,13 +15,14 @@ Two optional extra losses:
 - rationales (a row's "aux": {"rationale": "span|span"}, EPITOME's
   annotators' evidence): a token tagger per head on the judged field's
   tokens, as in the EPITOME paper, weighted by ft["rationale_weight"];
-- counterfactual invariance ({"phrases", "templates", "weight", "share"}):
-  for a share of each batch, the first input field gets the same sentence
-  with two different demographic noun phrases, and the symmetric KL
-  divergence of every head's prediction between the two is penalised
-  (counterfactual logit pairing, Garg et al. 2019, with the consistency
-  loss of R-Drop). The Go core passes the HolisticBias half that the bias
-  check never uses.
+- counterfactual invariance ({"phrases", "templates", "weight", "share"[,
+  "focus", "focus_ids"]}): for a share of each batch, the first input field
+  gets the same sentence with two different demographic noun phrases, and
+  the symmetric KL divergence of every head's prediction between the two
+  is penalised (counterfactual logit pairing, Garg et al. 2019, with the
+  consistency loss of R-Drop). With "focus", as many pairs again are drawn
+  from the rows named in "focus_ids" (counterfactual_rows). The Go core
+  passes the HolisticBias half that the bias check never uses.
 
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
@@ -96,6 +97,20 @@ def counterfactual_pairs(rows: list[dict], inputs: list[str], cf: dict, rng: np.
     return va, vb
 
 
+def counterfactual_rows(chunk: list[dict], focus: list[dict], cf: dict, rng: np.random.Generator) -> list[dict]:
+    """The rows one step's counterfactual pairs are built from: a share of
+    the batch and, with cf["focus"], that share of a batch again drawn from
+    the focus rows (the project's own short messages, where one identity
+    word weighs most and which are few among the public posts)."""
+    share = float(cf.get("share", 0.25))
+    out = [chunk[i] for i in rng.choice(len(chunk), max(1, round(share * len(chunk))), replace=False)]
+    extra = float(cf.get("focus", 0) or 0)
+    if focus and extra > 0:
+        n = min(len(focus), max(1, round(extra * len(chunk))))
+        out += [focus[i] for i in rng.choice(len(focus), n, replace=False)]
+    return out
+
+
 def rationale_targets(batch, offsets, rows: list[dict], head: str, judged: list[str]):
     """(targets, mask) over the batch's tokens for one head's rationale
     tagger: mask marks the judged field's tokens of rows with a rationale
@@ -141,7 +156,7 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
     for t in tasks:
         for r in t["rows"]:
             key = (str(r.get("id")), *_pair(r, inputs))
-            m = merged.setdefault(key, {"texts": r["texts"], "y": {}, "rationale": {}})
+            m = merged.setdefault(key, {"id": str(r.get("id")), "texts": r["texts"], "y": {}, "rationale": {}})
             m["y"][t["name"]] = str(r["label"])
             if "rationale" in (r.get("aux") or {}):
                 m["rationale"][t["name"]] = str(r["aux"]["rationale"])
@@ -158,7 +173,8 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
         weights[n] = torch.tensor(counts.sum() / (len(cl) * counts)).to(device)
     epochs, bs, max_len = int(ft.get("epochs", 5)), int(ft.get("batch_size", 16)), int(ft.get("max_len", 128))
     cf_weight = float(cf.get("weight", 0)) if cf else 0.0
-    cf_share = float(cf.get("share", 0.25)) if cf else 0.0
+    focus_ids = set(cf.get("focus_ids") or []) if cf else set()
+    focus = [r for r in rows if r["id"] in focus_ids]
     opt = torch.optim.AdamW([{"params": model.parameters(), "lr": float(ft.get("lr", 8e-5))},
                              {"params": [*heads.parameters(), *taggers.parameters()], "lr": float(ft.get("head_lr", 1e-3))}], weight_decay=0.01)
     steps = epochs * ((len(rows) + bs - 1) // bs)
@@ -184,8 +200,7 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                     bce = F.binary_cross_entropy_with_logits(tagger(hidden).squeeze(-1), tgt, reduction="none")
                     loss = loss + rw * (bce * mask).sum() / mask.sum()
             if cf_weight > 0:
-                pick = rng.choice(len(chunk), max(1, round(cf_share * len(chunk))), replace=False)
-                va, vb = counterfactual_pairs([chunk[i] for i in pick], inputs, cf, rng)
+                va, vb = counterfactual_pairs(counterfactual_rows(chunk, focus, cf, rng), inputs, cf, rng)
                 ea, eb = _embed(model, tok, va + vb, inputs, max_len, device).split(len(va))
                 for head in heads.values():
                     la, lb = F.log_softmax(head(ea), -1), F.log_softmax(head(eb), -1)

@@ -29,7 +29,8 @@ fine-tuned encoder, and each head is a linear layer on its mean-pooled
 output, saved and applied like a logistic head. The projection does not apply to
 such heads. With "finetune_cache" a group is cached by its training data
 and settings and reused by later sets. A task's "counterfactual" ({phrases,
-templates, weight, share}) adds finetune.py's invariance loss to its group.
+templates, weight, share[, focus, focus_ids]}) adds finetune.py's invariance
+loss to its group.
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -309,7 +310,8 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
     else:
         encoder = str(ft.get("encoder") or enc.name)
         heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf)
-        cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"])} if cf else None
+        cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"]),
+                   "focus": cf.get("focus"), "focus_rows": len(cf.get("focus_ids") or [])} if cf else None
         for name, h in heads.items():
             save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
                       {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": encoder,

@@ -39,6 +39,24 @@ def test_counterfactual_pairs_differ_only_in_the_phrase():
     assert {a["texts"]["context"].startswith("I can't") for a in va} == {True, False}
 
 
+def test_counterfactual_rows_add_focus_rows_only_when_asked():
+    """A share of the batch always; with "focus", that share of a batch again
+    from the focus rows, never more than there are; without it the same
+    draws as before the setting existed."""
+    chunk = [{"id": f"b{i}"} for i in range(16)]
+    focus = [{"id": f"f{i}"} for i in range(3)]
+    plain = finetune.counterfactual_rows(chunk, focus, {"share": 0.25}, np.random.default_rng(0))
+    assert len(plain) == 4 and all(r["id"].startswith("b") for r in plain)
+    idx = np.random.default_rng(0).choice(16, 4, replace=False)
+    assert [r["id"] for r in plain] == [f"b{i}" for i in idx]
+    both = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 0.125}, np.random.default_rng(0))
+    assert [r["id"] for r in both[:4]] == [r["id"] for r in plain]
+    assert len(both) == 6 and len({r["id"] for r in both[4:]}) == 2 and all(r["id"].startswith("f") for r in both[4:])
+    capped = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 1.0}, np.random.default_rng(0))
+    assert sorted(r["id"] for r in capped[4:]) == ["f0", "f1", "f2"]
+    assert len(finetune.counterfactual_rows(chunk, [], {"share": 0.25, "focus": 0.5}, np.random.default_rng(0))) == 4
+
+
 def test_rationale_targets_mark_the_span_tokens_of_the_judged_field():
     from transformers import AutoTokenizer
 

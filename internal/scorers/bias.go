@@ -196,6 +196,15 @@ func biasProbes(o Options, carriers, short []Example) (map[string][]Example, bia
 			add(shortFamily+"text", fmt.Sprintf("bias-short-%03d-%d", i, ci), d.Descriptor, msg, "", c.ID)
 		}
 	}
+	// Each carrier alone, without a lead sentence: what the spread check
+	// (biasFigure.Spread) reads the probes against.
+	for ci, c := range carriers {
+		add(realFamily+"text", fmt.Sprintf("bias-real-alone-%d", ci), "", c.Texts["context"], "", c.ID)
+		add(realFamily+"pair", fmt.Sprintf("bias-real-alone-%d", ci), "", c.Texts["context"], c.Texts["response"], c.ID)
+	}
+	for ci, c := range short {
+		add(shortFamily+"text", fmt.Sprintf("bias-short-alone-%d", ci), "", c.Texts["text"], "", c.ID)
+	}
 	return probes, biasInfo{Descriptors: n, Probes: len(biasTemplates), Carriers: len(carriers), ShortCarriers: len(short)}, nil
 }
 
@@ -296,10 +305,30 @@ var biasScorers = []struct {
 // the mean can stay within the goal while a message near a head's
 // boundary swings with the descriptor. Its median over carriers is
 // OneMessageMedian.
+//
+// Spread (carried families) guards against a pass by flattening: the
+// standard deviation over carriers of each carrier's mean value with a
+// lead sentence, against SpreadAlone, the same of the carriers alone. A
+// scorer that gives every message with a descriptor sentence about the
+// same value moves little with the descriptor, and tells nothing apart.
 type biasFigure struct {
 	Value                        float64
 	CI                           *[2]float64
 	OneMessage, OneMessageMedian float64
+	Spread, SpreadAlone          float64
+}
+
+// minSpreadKept is the share of the carriers' spread (alone) that the
+// lead sentence must keep for a bias figure to pass. Measured: heads that
+// still read the message keep 0.47 (frozen persona on short messages: a
+// sentence about oneself makes any message read more client-like) to 1.0;
+// a crisis head trained into ignoring such messages kept 0.03 to 0.06.
+const minSpreadKept = 0.25
+
+// flattened reports whether the lead sentence took the spread below
+// minSpreadKept of the carriers' own (false without carriers alone).
+func (f biasFigure) flattened() bool {
+	return f.SpreadAlone > 0 && f.Spread < minSpreadKept*f.SpreadAlone
 }
 
 // biasFigures is each bias-checked scorer's figure on one probe family
@@ -322,17 +351,23 @@ func biasFigures(probes map[string][]Example, family string, pred func(string) s
 			}
 			preds[h] = p
 		}
-		vals, descs, carriers := make([]float64, len(exs)), make([]string, len(exs)), make([]string, len(exs))
-		for i, e := range exs {
+		var vals []float64
+		var descs, carriers []string
+		alone := map[string]float64{} // carrier -> its value without a lead sentence
+		for _, e := range exs {
 			for h := range preds {
 				if _, ok := preds[h][e.ID]; !ok {
 					return nil, fmt.Errorf("no %s prediction for bias probe %s (fix: rerun `pixel scorers validate`)", h, e.ID)
 				}
 			}
-			vals[i] = scorerOutput(bs.name, func(h string) Prediction { return preds[h][e.ID] })
-			descs[i], carriers[i] = e.Group, e.Meta["carrier"]
+			v := scorerOutput(bs.name, func(h string) Prediction { return preds[h][e.ID] })
+			if e.Group == "" && e.Meta["carrier"] != "" {
+				alone[e.Meta["carrier"]] = v
+				continue
+			}
+			vals, descs, carriers = append(vals, v), append(descs, e.Group), append(carriers, e.Meta["carrier"])
 		}
-		all := make([]int, len(exs))
+		all := make([]int, len(vals))
 		for i := range all {
 			all[i] = i
 		}
@@ -341,6 +376,7 @@ func biasFigures(probes map[string][]Example, family string, pred func(string) s
 		if family != "" { // the carried families
 			f.CI = ci95(carriers, stat)
 			f.OneMessage, f.OneMessageMedian = perCarrierMoves(vals, descs, carriers)
+			f.Spread, f.SpreadAlone = spreads(vals, carriers, alone)
 		}
 		out[bs.name] = f
 	}
@@ -372,6 +408,40 @@ func perCarrierMoves(vals []float64, descs, carriers []string) (worst, median fl
 	return moves[len(moves)-1], median
 }
 
+// spreads are the standard deviations over carriers of each carrier's mean
+// value with a lead sentence and of its value alone, over the carriers
+// that have both (0, 0 when none has).
+func spreads(vals []float64, carriers []string, alone map[string]float64) (with, without float64) {
+	sum, cnt := map[string]float64{}, map[string]float64{}
+	for i, c := range carriers {
+		sum[c] += vals[i]
+		cnt[c]++
+	}
+	var a, b []float64
+	for c := range sum {
+		if v, ok := alone[c]; ok {
+			a, b = append(a, sum[c]/cnt[c]), append(b, v)
+		}
+	}
+	if len(a) == 0 {
+		return 0, 0
+	}
+	return stdev(a), stdev(b)
+}
+
+func stdev(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	s := 0.0
+	for _, x := range xs {
+		s += (x - m) * (x - m)
+	}
+	return math.Sqrt(s / float64(len(xs)))
+}
+
 // largestMove is the largest distance of one descriptor's mean value from
 // the mean over all values.
 func largestMove(vals []float64, descs []string) float64 {
@@ -386,6 +456,23 @@ func largestMove(vals []float64, descs []string) float64 {
 		worst = math.Max(worst, math.Abs(sum[d]/cnt[d]-mean))
 	}
 	return worst
+}
+
+// carriedRow is a carried family's bias row: the figure against the goal,
+// the single-message moves and the spread in the note, and a FAIL however
+// small the move when the lead sentence flattened the scorer.
+func carriedRow(r Row, f biasFigure) Row {
+	r.Note += fmt.Sprintf("; on a single message the largest move is %.3f (median over messages %.3f)", f.OneMessage, f.OneMessageMedian)
+	if f.SpreadAlone > 0 {
+		r.Note += fmt.Sprintf("; over messages the value spreads %.3f with the lead sentence, %.3f alone (SD)", f.Spread, f.SpreadAlone)
+	}
+	r = newRow(r, f.Value, g(goalBias))
+	if f.flattened() {
+		fail := false
+		r.Pass = &fail
+		r.Note += fmt.Sprintf("; FAIL however small the move: the lead sentence flattens the scorer (spread under %.0f%% of the messages' own)", 100*minSpreadKept)
+	}
+	return r
 }
 
 // biasRows are the validity table's bias rows: per scorer, the template
@@ -416,16 +503,14 @@ func biasRows(probes map[string][]Example, info biasInfo, pred func(string) stri
 		}
 		rows = append(rows, newRow(row, b, g(goalBias)))
 		if r, ok := inReal[s]; ok {
-			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into real user messages", LowerIsBetter: true, CI: r.CI,
-				Heldout: fmt.Sprintf("%d descriptors × %d %s", info.Descriptors, info.Carriers, info.CarrierData), N: len(probes[realFamily+"text"]), Metric: "max |Δ mean|",
-				Note: fmt.Sprintf("one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers; "+
-					"on a single message the largest move is %.3f (median over messages %.3f)", r.OneMessage, r.OneMessageMedian)}, r.Value, g(goalBias)))
+			rows = append(rows, carriedRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into real user messages", LowerIsBetter: true, CI: r.CI,
+				Heldout: fmt.Sprintf("%d descriptors × %d %s", info.Descriptors, info.Carriers, info.CarrierData), N: info.Descriptors * info.Carriers, Metric: "max |Δ mean|",
+				Note: "one sentence (\"For context, I'm a Deaf person.\") put before the real message; reply unchanged; interval over carriers"}, r))
 		}
 		if r, ok := inShort[s]; ok {
-			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into short chat messages", LowerIsBetter: true, CI: r.CI,
-				Heldout: fmt.Sprintf("%d descriptors × %d Pixel short chat messages (AI-written), test half", info.Descriptors, info.ShortCarriers), N: len(probes[shortFamily+"text"]),
-				Metric: "max |Δ mean|", Note: fmt.Sprintf("the same lead sentences before short messages; interval over messages; "+
-					"on a single message the largest move is %.3f (median over messages %.3f)", r.OneMessage, r.OneMessageMedian)}, r.Value, g(goalBias)))
+			rows = append(rows, carriedRow(Row{Scorer: s, Measure: "bias: HolisticBias descriptors put into short chat messages", LowerIsBetter: true, CI: r.CI,
+				Heldout: fmt.Sprintf("%d descriptors × %d Pixel short chat messages (AI-written), test half", info.Descriptors, info.ShortCarriers), N: info.Descriptors * info.ShortCarriers,
+				Metric: "max |Δ mean|", Note: "the same lead sentences before short messages; interval over messages"}, r))
 		}
 		if p, ok := tmpl[miPermission]; ok && s == "mi" {
 			rows = append(rows, newRow(Row{Scorer: s, Measure: "bias: advice-permission detector, HolisticBias descriptors swapped in the user message", LowerIsBetter: true,

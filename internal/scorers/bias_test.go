@@ -29,13 +29,23 @@ func TestBiasProbesRealFamily(t *testing.T) {
 	if info.Descriptors != 4 || info.Carriers != 2 {
 		t.Fatalf("info %+v", info)
 	}
+	// Each descriptor before each carrier, then each carrier alone.
 	for _, kind := range []string{"real.text", "real.pair"} {
-		if got := len(probes[kind]); got != 4*2 {
-			t.Fatalf("%s: %d probes, want 8", kind, got)
+		if got := len(probes[kind]); got != 4*2+2 {
+			t.Fatalf("%s: %d probes, want 10", kind, got)
+		}
+		for ci, p := range probes[kind][8:] {
+			c := carriers[ci]
+			if p.Group != "" || p.Meta["carrier"] != c.ID || (p.Texts["text"] != c.Texts["context"] && p.Texts["context"] != c.Texts["context"]) {
+				t.Errorf("%s: carrier alone %+v", kind, p)
+			}
+			if kind == "real.pair" && p.Texts["response"] != c.Texts["response"] {
+				t.Errorf("carrier alone lost its reply: %+v", p)
+			}
 		}
 	}
 	perDesc := map[string]int{}
-	for i, p := range probes["real.pair"] {
+	for i, p := range probes["real.pair"][:8] {
 		c := carriers[i%2]
 		msg := p.Texts["context"]
 		if !strings.HasSuffix(msg, " "+c.Texts["context"]) || p.Texts["response"] != c.Texts["response"] {
@@ -71,10 +81,13 @@ func TestBiasProbesRealFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(probes["short.text"]); got != 4 || info.ShortCarriers != 1 || len(probes["short.pair"]) != 0 || len(probes["real.text"]) != 0 {
+	if got := len(probes["short.text"]); got != 4+1 || info.ShortCarriers != 1 || len(probes["short.pair"]) != 0 || len(probes["real.text"]) != 0 {
 		t.Fatalf("short family: %d probes, info %+v", got, info)
 	}
-	for _, p := range probes["short.text"] {
+	if p := probes["short.text"][4]; p.Group != "" || p.Texts["text"] != short[0].Texts["text"] || p.Meta["carrier"] != "s1" {
+		t.Errorf("short message alone: %+v", p)
+	}
+	for _, p := range probes["short.text"][:4] {
 		lead, ok := strings.CutSuffix(p.Texts["text"], " cant sleep again. whats the point")
 		if !ok || !strings.Contains(lead, nounPhrase(descriptorOf(t, o, p.Group))) || p.Meta["carrier"] != "s1" {
 			t.Errorf("short probe %s: %q, carrier %v", p.ID, p.Texts["text"], p.Meta)
@@ -194,6 +207,38 @@ func TestBiasFiguresByHand(t *testing.T) {
 	// c2 by 0; the median of the two is 0.0125.
 	if f := inReal["persona"]; !near(f.OneMessage, 0.025) || !near(f.OneMessageMedian, 0.0125) || tmpl["persona"].OneMessage != 0 {
 		t.Errorf("single-message moves %+v (templates %+v)", f, tmpl["persona"])
+	}
+	// Spread: carriers alone at 0.9 (c1) and 0.1 (c2), SD 0.4; with the lead
+	// the carriers' means are 0.675 and 0.5, SD 0.0875: flattened (under a
+	// quarter). Alone values never enter the figure itself.
+	probes["real.text"] = append(probes["real.text"], carried("za", "", "c1"), carried("zb", "", "c2"))
+	write("bias.real.persona.jsonl", map[string]map[string]float64{"ra": {"therapist": 0.7}, "rb": {"therapist": 0.65}, "sa": {"therapist": 0.5}, "sb": {"therapist": 0.5},
+		"za": {"therapist": 0.9}, "zb": {"therapist": 0.1}})
+	for _, h := range []string{"crisis_level", crisisImminent} {
+		ps, _ := readPredictions(pred("bias.real." + h + ".jsonl"))
+		m := map[string]map[string]float64{}
+		for id, p := range ps {
+			m[id] = p.Probs
+		}
+		m["za"], m["zb"] = m["ra"], m["ra"]
+		write("bias.real."+h+".jsonl", m)
+	}
+	inReal, err = biasFigures(probes, realFamily, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := inReal["persona"]
+	if !near(f.Value, 0.0125) || !near(f.Spread, 0.0875) || !near(f.SpreadAlone, 0.4) || !f.flattened() {
+		t.Errorf("with carriers alone %+v", f)
+	}
+	row := carriedRow(Row{Note: "n", LowerIsBetter: true}, f)
+	if row.Pass == nil || *row.Pass || !strings.Contains(row.Note, "spreads 0.088 with the lead sentence, 0.400 alone") || !strings.Contains(row.Note, "flattens") {
+		t.Errorf("a flattened scorer's row: %+v", row)
+	}
+	// Kept spread: alone SD 0.1, of which 0.0875 keeps most, so it passes.
+	f.SpreadAlone = 0.1
+	if row := carriedRow(Row{LowerIsBetter: true}, f); f.flattened() || row.Pass == nil || !*row.Pass || strings.Contains(row.Note, "flattens") {
+		t.Errorf("a scorer that keeps its spread: %+v", row)
 	}
 	// A probe without a prediction is an error, not a silent skip.
 	probes["real.text"] = append(probes["real.text"], carried("rc", "C", "c3"))

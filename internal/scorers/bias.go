@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/stat"
+
 	"pixel/internal/sources"
 )
 
@@ -426,20 +428,7 @@ func spreads(vals []float64, carriers []string, alone map[string]float64) (with,
 	if len(a) == 0 {
 		return 0, 0
 	}
-	return stdev(a), stdev(b)
-}
-
-func stdev(xs []float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(len(xs))
-	s := 0.0
-	for _, x := range xs {
-		s += (x - m) * (x - m)
-	}
-	return math.Sqrt(s / float64(len(xs)))
+	return stat.PopStdDev(a, nil), stat.PopStdDev(b, nil)
 }
 
 // largestMove is the largest distance of one descriptor's mean value from

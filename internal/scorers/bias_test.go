@@ -215,7 +215,10 @@ func TestBiasFiguresByHand(t *testing.T) {
 	write("bias.real.persona.jsonl", map[string]map[string]float64{"ra": {"therapist": 0.7}, "rb": {"therapist": 0.65}, "sa": {"therapist": 0.5}, "sb": {"therapist": 0.5},
 		"za": {"therapist": 0.9}, "zb": {"therapist": 0.1}})
 	for _, h := range []string{"crisis_level", crisisImminent} {
-		ps, _ := readPredictions(pred("bias.real." + h + ".jsonl"))
+		ps, err := readPredictions(pred("bias.real." + h + ".jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		m := map[string]map[string]float64{}
 		for id, p := range ps {
 			m[id] = p.Probs

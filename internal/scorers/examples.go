@@ -24,8 +24,9 @@ type Example struct {
 	Group   string            `json:"-"`
 	Heldout bool              `json:"-"`
 	Meta    map[string]string `json:"-"`
-	// Keep exempts the example from a task's cap (capKeeping): the project's
-	// own small sets, which a cap sized for public data would thin out.
+	// Keep marks the project's own small sets, which a task's cap keeps in
+	// full up to half of it (capKeeping) instead of thinning them as it
+	// thins public data.
 	Keep bool `json:"-"`
 }
 

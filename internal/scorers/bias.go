@@ -313,11 +313,16 @@ var biasScorers = []struct {
 // lead sentence, against SpreadAlone, the same of the carriers alone. A
 // scorer that gives every message with a descriptor sentence about the
 // same value moves little with the descriptor, and tells nothing apart.
+// Mean and MeanAlone are the carriers' mean value with a lead sentence and
+// alone: any sentence about the writer can shift a scorer (a crisis head
+// that reads less risk into "For context, I'm ... <message>" underrates
+// every such message, whatever the descriptor).
 type biasFigure struct {
 	Value                        float64
 	CI                           *[2]float64
 	OneMessage, OneMessageMedian float64
 	Spread, SpreadAlone          float64
+	Mean, MeanAlone              float64
 }
 
 // minSpreadKept is the share of the carriers' spread (alone) that the
@@ -378,7 +383,7 @@ func biasFigures(probes map[string][]Example, family string, pred func(string) s
 		if family != "" { // the carried families
 			f.CI = ci95(carriers, stat)
 			f.OneMessage, f.OneMessageMedian = perCarrierMoves(vals, descs, carriers)
-			f.Spread, f.SpreadAlone = spreads(vals, carriers, alone)
+			f.Spread, f.SpreadAlone, f.Mean, f.MeanAlone = spreads(vals, carriers, alone)
 		}
 		out[bs.name] = f
 	}
@@ -411,9 +416,9 @@ func perCarrierMoves(vals []float64, descs, carriers []string) (worst, median fl
 }
 
 // spreads are the standard deviations over carriers of each carrier's mean
-// value with a lead sentence and of its value alone, over the carriers
-// that have both (0, 0 when none has).
-func spreads(vals []float64, carriers []string, alone map[string]float64) (with, without float64) {
+// value with a lead sentence and of its value alone, and the means of the
+// two, over the carriers that have both (zeros when none has).
+func spreads(vals []float64, carriers []string, alone map[string]float64) (with, without, meanWith, meanWithout float64) {
 	sum, cnt := map[string]float64{}, map[string]float64{}
 	for i, c := range carriers {
 		sum[c] += vals[i]
@@ -426,9 +431,9 @@ func spreads(vals []float64, carriers []string, alone map[string]float64) (with,
 		}
 	}
 	if len(a) == 0 {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
-	return stat.PopStdDev(a, nil), stat.PopStdDev(b, nil)
+	return stat.PopStdDev(a, nil), stat.PopStdDev(b, nil), stat.Mean(a, nil), stat.Mean(b, nil)
 }
 
 // largestMove is the largest distance of one descriptor's mean value from
@@ -453,7 +458,7 @@ func largestMove(vals []float64, descs []string) float64 {
 func carriedRow(r Row, f biasFigure) Row {
 	r.Note += fmt.Sprintf("; on a single message the largest move is %.3f (median over messages %.3f)", f.OneMessage, f.OneMessageMedian)
 	if f.SpreadAlone > 0 {
-		r.Note += fmt.Sprintf("; over messages the value spreads %.3f with the lead sentence, %.3f alone (SD)", f.Spread, f.SpreadAlone)
+		r.Note += fmt.Sprintf("; over messages the value spreads %.3f with the lead sentence, %.3f alone (SD); its mean is %.3f with the lead sentence, %.3f alone", f.Spread, f.SpreadAlone, f.Mean, f.MeanAlone)
 	}
 	r = newRow(r, f.Value, g(goalBias))
 	if f.flattened() {

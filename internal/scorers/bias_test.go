@@ -231,11 +231,12 @@ func TestBiasFiguresByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := inReal["persona"]
-	if !near(f.Value, 0.0125) || !near(f.Spread, 0.0875) || !near(f.SpreadAlone, 0.4) || !f.flattened() {
+	// Means: with the lead (0.675 + 0.5) / 2, alone (0.9 + 0.1) / 2.
+	if !near(f.Value, 0.0125) || !near(f.Spread, 0.0875) || !near(f.SpreadAlone, 0.4) || !near(f.Mean, 0.5875) || !near(f.MeanAlone, 0.5) || !f.flattened() {
 		t.Errorf("with carriers alone %+v", f)
 	}
 	row := carriedRow(Row{Note: "n", LowerIsBetter: true}, f)
-	if row.Pass == nil || *row.Pass || !strings.Contains(row.Note, "spreads 0.088 with the lead sentence, 0.400 alone") || !strings.Contains(row.Note, "flattens") {
+	if row.Pass == nil || *row.Pass || !strings.Contains(row.Note, "spreads 0.088 with the lead sentence, 0.400 alone") || !strings.Contains(row.Note, "mean is 0.588 with the lead sentence, 0.500 alone") || !strings.Contains(row.Note, "flattens") {
 		t.Errorf("a flattened scorer's row: %+v", row)
 	}
 	// Kept spread: alone SD 0.1, of which 0.0875 keeps most, so it passes.

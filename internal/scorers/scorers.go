@@ -302,7 +302,9 @@ func (o Options) focused(cf map[string]any, t *Task) map[string]any {
 	for k, v := range cf {
 		out[k] = v
 	}
-	out["focus"], out["focus_ids"] = o.CounterfactualFocus, ids
+	// focus_labelled: the pairs' copies carry their rows' labels too; on
+	// invariance alone the head gave every such message one value.
+	out["focus"], out["focus_ids"], out["focus_labelled"] = o.CounterfactualFocus, ids, true
 	return out
 }
 
@@ -332,8 +334,8 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	if len(o.FinetuneHeads) > 0 {
 		h["finetune"], h["finetune_heads"] = o.Finetune, o.FinetuneHeads
 		h["counterfactual"] = []float64{o.Counterfactual, o.CounterfactualShare}
-		if o.CounterfactualFocus > 0 { // absent when off, so earlier sets keep their key
-			h["counterfactual_focus"] = o.CounterfactualFocus
+		if o.CounterfactualFocus > 0 { // absent when off, so earlier sets keep their key; sets from unlabelled focus pairs get another
+			h["counterfactual_focus_labelled"] = o.CounterfactualFocus
 		}
 		if o.Seed != 0 { // absent at the default, so sets trained before the setting keep their key
 			h["seed"] = o.Seed

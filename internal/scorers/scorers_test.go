@@ -563,7 +563,7 @@ func TestCounterfactualFocus(t *testing.T) {
 	persona := &Task{Name: "persona", Scorer: "persona", Train: []Example{{ID: "t-1"}}}
 	o := Options{C: 1, FinetuneHeads: []string{"crisis_level", "persona"}, Finetune: map[string]any{}, CounterfactualFocus: 0.25}
 	got := o.taskSpec(crisis, "c.jsonl", cf)["counterfactual"].(map[string]any)
-	if got["focus"] != 0.25 || !reflect.DeepEqual(got["focus_ids"], []string{"im-1", "cd-2"}) || got["weight"] != 10.0 {
+	if got["focus"] != 0.25 || !reflect.DeepEqual(got["focus_ids"], []string{"im-1", "cd-2"}) || got["weight"] != 10.0 || got["focus_labelled"] != true {
 		t.Errorf("crisis: %v", got)
 	}
 	if _, ok := cf["focus"]; ok {

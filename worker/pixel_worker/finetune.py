@@ -21,8 +21,11 @@ Two optional extra losses:
   the symmetric KL divergence of every head's prediction between the two
   is penalised (counterfactual logit pairing, Garg et al. 2019, with the
   consistency loss of R-Drop). With "focus", as many pairs again are drawn
-  from the rows named in "focus_ids" (counterfactual_rows). The Go core
-  passes the HolisticBias half that the bias check never uses.
+  from the rows named in "focus_ids" (counterfactual_rows); with
+  "focus_labelled", both copies of those pairs also carry their row's labels
+  (cross-entropy, each copy half a batch row): on invariance alone the crisis
+  head learned to give every message with such a sentence one value. The Go
+  core passes the HolisticBias half that the bias check never uses.
 
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
@@ -97,18 +100,35 @@ def counterfactual_pairs(rows: list[dict], inputs: list[str], cf: dict, rng: np.
     return va, vb
 
 
-def counterfactual_rows(chunk: list[dict], focus: list[dict], cf: dict, rng: np.random.Generator) -> list[dict]:
+def counterfactual_rows(chunk: list[dict], focus: list[dict], cf: dict, rng: np.random.Generator) -> tuple[list[dict], int]:
     """The rows one step's counterfactual pairs are built from: a share of
     the batch and, with cf["focus"], that share of a batch again drawn from
     the focus rows (the project's own short messages, where one identity
-    word weighs most and which are few among the public posts)."""
+    word weighs most and which are few among the public posts). Returns the
+    rows and how many of them, at the end, are focus rows."""
     share = float(cf.get("share", 0.25))
     out = [chunk[i] for i in rng.choice(len(chunk), max(1, round(share * len(chunk))), replace=False)]
     extra = float(cf.get("focus", 0) or 0)
-    if focus and extra > 0:
-        n = min(len(focus), max(1, round(extra * len(chunk))))
-        out += [focus[i] for i in rng.choice(len(focus), n, replace=False)]
-    return out
+    if not focus or extra <= 0:
+        return out, 0
+    n = min(len(focus), max(1, round(extra * len(chunk))))
+    return out + [focus[i] for i in rng.choice(len(focus), n, replace=False)], n
+
+
+def focus_label_loss(head, ea, eb, rows: list[dict], n_focus: int, name: str, classes: list[str], weight, batch: int):
+    """Cross-entropy of a head on both copies of the focus rows' pairs (the
+    last n_focus of rows) against the rows' labels, each copy counted as
+    half a row of a batch of size batch; None when no focus row has a label
+    for this head."""
+    import torch
+    import torch.nn.functional as F
+
+    sel = [i for i in range(len(rows) - n_focus, len(rows)) if name in rows[i]["y"]]
+    if not sel:
+        return None
+    y = torch.tensor([classes.index(rows[i]["y"][name]) for i in sel], device=ea.device)
+    ce = F.cross_entropy(head(ea[sel]), y, weight=weight, reduction="none") + F.cross_entropy(head(eb[sel]), y, weight=weight, reduction="none")
+    return ce.sum() / (2 * batch)
 
 
 def rationale_targets(batch, offsets, rows: list[dict], head: str, judged: list[str]):
@@ -200,14 +220,18 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                     bce = F.binary_cross_entropy_with_logits(tagger(hidden).squeeze(-1), tgt, reduction="none")
                     loss = loss + rw * (bce * mask).sum() / mask.sum()
             if cf_weight > 0:
-                va, vb = counterfactual_pairs(counterfactual_rows(chunk, focus, cf, rng), inputs, cf, rng)
+                cfr, n_focus = counterfactual_rows(chunk, focus, cf, rng)
+                va, vb = counterfactual_pairs(cfr, inputs, cf, rng)
                 ea, eb = _embed(model, tok, va + vb, inputs, max_len, device).split(len(va))
-                for head in heads.values():
+                for n, head in heads.items():
                     la, lb = F.log_softmax(head(ea), -1), F.log_softmax(head(eb), -1)
                     # Symmetric KL: a move in a probable class counts, one
                     # among near-zero probabilities hardly does.
                     gap = ((la.exp() - lb.exp()) * (la - lb)).sum(-1).mean() / 2
                     loss = loss + cf_weight * gap
+                    if cf.get("focus_labelled") and n_focus:
+                        ce = focus_label_loss(head, ea, eb, cfr, n_focus, n, classes[n], weights[n], len(chunk))
+                        loss = loss if ce is None else loss + ce
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

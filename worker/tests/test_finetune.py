@@ -45,16 +45,38 @@ def test_counterfactual_rows_add_focus_rows_only_when_asked():
     draws as before the setting existed."""
     chunk = [{"id": f"b{i}"} for i in range(16)]
     focus = [{"id": f"f{i}"} for i in range(3)]
-    plain = finetune.counterfactual_rows(chunk, focus, {"share": 0.25}, np.random.default_rng(0))
-    assert len(plain) == 4 and all(r["id"].startswith("b") for r in plain)
+    plain, n = finetune.counterfactual_rows(chunk, focus, {"share": 0.25}, np.random.default_rng(0))
+    assert n == 0 and len(plain) == 4 and all(r["id"].startswith("b") for r in plain)
     idx = np.random.default_rng(0).choice(16, 4, replace=False)
     assert [r["id"] for r in plain] == [f"b{i}" for i in idx]
-    both = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 0.125}, np.random.default_rng(0))
+    both, n = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 0.125}, np.random.default_rng(0))
     assert [r["id"] for r in both[:4]] == [r["id"] for r in plain]
-    assert len(both) == 6 and len({r["id"] for r in both[4:]}) == 2 and all(r["id"].startswith("f") for r in both[4:])
-    capped = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 1.0}, np.random.default_rng(0))
-    assert sorted(r["id"] for r in capped[4:]) == ["f0", "f1", "f2"]
-    assert len(finetune.counterfactual_rows(chunk, [], {"share": 0.25, "focus": 0.5}, np.random.default_rng(0))) == 4
+    assert n == 2 and len(both) == 6 and len({r["id"] for r in both[4:]}) == 2 and all(r["id"].startswith("f") for r in both[4:])
+    capped, n = finetune.counterfactual_rows(chunk, focus, {"share": 0.25, "focus": 1.0}, np.random.default_rng(0))
+    assert n == 3 and sorted(r["id"] for r in capped[4:]) == ["f0", "f1", "f2"]
+    assert finetune.counterfactual_rows(chunk, [], {"share": 0.25, "focus": 0.5}, np.random.default_rng(0))[1] == 0
+
+
+def test_focus_label_loss_is_cross_entropy_on_both_copies_of_focus_rows_only():
+    """Only the focus rows (the last n) with a label for the head count, each
+    copy as half a row of the batch: by hand, two focus rows of a batch of 16
+    give (CE(a1) + CE(b1) + CE(a2) + CE(b2)) / 32."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    head = torch.nn.Linear(4, 3)
+    ea, eb = torch.randn(5, 4), torch.randn(5, 4)
+    classes = ["high", "low", "none"]
+    rows = [{"y": {"crisis": "none"}}] * 2 + [{"y": {}}, {"y": {"crisis": "high"}}, {"y": {"crisis": "low"}}]
+    got = finetune.focus_label_loss(head, ea, eb, rows, 3, "crisis", classes, None, 16)
+    y = torch.tensor([0, 1])
+    want = (F.cross_entropy(head(ea[3:]), y, reduction="sum") + F.cross_entropy(head(eb[3:]), y, reduction="sum")) / 32
+    assert torch.isclose(got, want)
+    # The rows before the focus rows, labelled or not, never count.
+    assert finetune.focus_label_loss(head, ea, eb, rows, 1, "crisis", classes, None, 16) is not None
+    assert finetune.focus_label_loss(head, ea, eb, rows, 3, "empathy", classes, None, 16) is None
+    assert finetune.focus_label_loss(head, ea, eb, rows[:3], 1, "crisis", classes, None, 16) is None
 
 
 def test_rationale_targets_mark_the_span_tokens_of_the_judged_field():

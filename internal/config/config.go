@@ -39,7 +39,8 @@ type ScorerFinetune struct {
 	// CounterfactualFocus adds, per batch, that share of a batch in pairs
 	// drawn from the project's own short messages among a head's training
 	// rows (the crisis head's chat messages), where one identity word
-	// weighs most; 0 = off. Heads without such rows are unchanged.
+	// weighs most; both copies of each such pair are also trained on the
+	// row's label; 0 = off. Heads without such rows are unchanged.
 	CounterfactualFocus float64 `yaml:"counterfactual_focus" json:"counterfactual_focus"`
 	// Seed sets the fine-tuned encoders' initialisation of their heads, batch
 	// order and descriptor pairs; a figure moves with it (docs/scorers.md).

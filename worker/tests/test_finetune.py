@@ -131,3 +131,23 @@ def test_counterfactual_loss_makes_heads_invariant_to_descriptors(tmp_path):
     without, with_loss = _fit_and_gap(tmp_path, 0.0), _fit_and_gap(tmp_path, 50.0)
     print(f"gap without {without:.4f}, with {with_loss:.4f}")
     assert with_loss < 0.5 * without, f"invariance loss: gap {with_loss:.4f} vs {without:.4f} without it"
+
+
+def test_labelled_focus_pairs_enter_the_training_loss(tmp_path):
+    """The same run (seed, batches, pairs) with focus pairs labelled or not:
+    the labels are trained on, so the heads differ; with the focus off the
+    flag changes nothing."""
+    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
+    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    ids = [r["id"] for r in train[::2]]
+
+    def fit(name, **extra):
+        cf = {"phrases": PHRASES, "templates": TEMPLATES, "weight": 1.0, "share": 0.25, **extra}
+        heads = finetune.fit_group([{"name": "kind", "inputs": ["text"], "rows": train}], scorers._encoder_path(scorers.PACKAGED_ENCODER),
+                                   tmp_path / name / "g.model", {"epochs": 1, "lr": 1e-4, "batch_size": 8, "max_len": 32}, 0, "g", cf)
+        return heads["kind"]["coef"]
+
+    plain = fit("plain", focus=0.25, focus_ids=ids)
+    labelled = fit("labelled", focus=0.25, focus_ids=ids, focus_labelled=True)
+    assert not np.allclose(plain, labelled)
+    assert np.allclose(fit("off", focus_labelled=True), fit("off2"))

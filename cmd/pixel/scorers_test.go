@@ -114,6 +114,18 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("no fine-tuned %s encoder: %v", group, err)
 		}
 	}
+	// The demo's crisis scorer is a seed ensemble: a second encoder beside
+	// the first, listed in the head's json.
+	var crisis struct {
+		Members []string
+		Seeds   []int
+	}
+	readJSON(t, filepath.Join(setDir, "heads", "crisis_level.json"), &crisis)
+	if len(crisis.Members) != 1 || len(crisis.Seeds) != 2 || crisis.Seeds[0] == crisis.Seeds[1] {
+		t.Errorf("crisis_level head: members %v, seeds %v, want a second member and two seeds", crisis.Members, crisis.Seeds)
+	} else if _, err := os.Stat(filepath.Join(setDir, "heads", crisis.Members[0], "crisis.model", "config.json")); err != nil {
+		t.Errorf("the crisis ensemble's second encoder: %v", err)
+	}
 	var head struct {
 		Kind, Model string
 		Finetune    struct {

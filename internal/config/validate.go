@@ -198,6 +198,9 @@ func (c *Config) Validate() error {
 		if o.LR < 0 {
 			bad("scorers.finetune.per_scorer."+name+".lr", o.LR, "must be >= 0 (0 = the shared lr)")
 		}
+		if o.Seeds < 0 {
+			bad("scorers.finetune.per_scorer."+name+".seeds", o.Seeds, "must be >= 0 (0 or 1 = one encoder, 2 or more = a seed ensemble)")
+		}
 	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")

@@ -33,6 +33,9 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 			if ov.LR > 0 {
 				m["lr"] = ov.LR
 			}
+			if ov.Seeds > 1 { // 1 is one encoder, as without the setting, and keeps its sets
+				m["seeds"] = ov.Seeds
+			}
 			if len(m) > 0 {
 				if o.FinetuneOverrides == nil {
 					o.FinetuneOverrides = map[string]map[string]any{}

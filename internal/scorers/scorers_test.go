@@ -3,6 +3,7 @@ package scorers
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	pixel "pixel"
 	"pixel/internal/artifact"
+	"pixel/internal/config"
 	"pixel/internal/record"
 )
 
@@ -504,6 +506,30 @@ func TestSetKeyPerScorerOverride(t *testing.T) {
 	mp := key(map[string]map[string]any{"empathy": {"encoder": "all-mpnet-base-v2"}})
 	if mp == base || mp == key(map[string]map[string]any{"empathy": {"encoder": "all-mpnet-base-v2", "lr": 3e-5}}) {
 		t.Fatal("each override must give its own set")
+	}
+	if key(map[string]map[string]any{"empathy": {"seeds": 2}}) == base {
+		t.Fatal("a seed ensemble must give its own set")
+	}
+}
+
+// seeds reaches the worker only above 1: one seed is the plain setting and
+// keeps the sets trained before the option existed.
+func TestFromConfigSeeds(t *testing.T) {
+	for _, tc := range []struct {
+		seeds int
+		want  map[string]map[string]any
+	}{{0, nil}, {1, nil}, {2, map[string]map[string]any{"crisis": {"seeds": 2}}}} {
+		cfg := &config.Config{}
+		cfg.Scorers.Dir = t.TempDir()
+		cfg.Scorers.Finetune.Heads = []string{"crisis_level"}
+		cfg.Scorers.Finetune.PerScorer = map[string]config.FinetuneOverride{"crisis": {Seeds: tc.seeds}}
+		o, err := FromConfig(cfg, nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(o.FinetuneOverrides, tc.want) {
+			t.Errorf("seeds %d: overrides %v, want %v", tc.seeds, o.FinetuneOverrides, tc.want)
+		}
 	}
 }
 

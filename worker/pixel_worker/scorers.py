@@ -28,7 +28,9 @@ trains the encoder itself (finetune.py): the tasks of one group share one
 fine-tuned encoder, and each head is a linear layer on its mean-pooled
 output, saved and applied like a logistic head. The projection does not apply to
 such heads. With "finetune_cache" a group is cached by its training data
-and settings and reused by later sets. A task's "counterfactual" ({phrases,
+and settings and reused by later sets. "seeds": n in "finetune" trains n
+encoders with consecutive seeds and predicts the mean of their
+probabilities (_fit_finetuned). A task's "counterfactual" ({phrases,
 templates, weight, share[, focus, focus_ids]}) adds finetune.py's invariance
 loss to its group.
 
@@ -194,6 +196,7 @@ def load_head(heads_dir: Path, name: str) -> dict:
         head["folder"] = heads_dir / head["model"]
         if not (head["folder"] / "config.json").exists():
             raise WorkerError(f"scorer head {name} needs the fine-tuned encoder {head['folder']}, which is missing", "rerun `pixel scorers train`")
+        head["members"] = [load_head(heads_dir / m, name) for m in head.get("members") or []]
     elif head.get("debias"):
         if not (heads_dir / "debias.npz").exists():
             raise WorkerError(f"scorer head {name} was fitted with debiasing but {heads_dir}/debias.npz is missing", "rerun `pixel scorers train`")
@@ -286,52 +289,79 @@ def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[
 
 def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str) -> dict:
     """One fine-tuned encoder for a group of heads, each head saved as a
-    linear layer on it. Cached under cache_root by the group's training data
-    and settings, so changing another head does not retrain this group."""
-    import shutil
-
-    from . import finetune
-
+    linear layer on it; with "seeds": n in the group's settings, n encoders
+    trained with seeds seed..seed+n-1, whose probabilities predict averages
+    (a seed ensemble). The first member lives in out_dir as a single encoder
+    would; member i in out_dir/<group>.s<i>/, and the first member's head json
+    lists the others under "members". Each member is cached under cache_root
+    by its training data, settings and seed alone (the member count is not
+    part of it), so changing another head, or adding a member, does not
+    retrain a member already trained."""
     ft, inputs, cf = members[0]["finetune"], members[0]["inputs"], members[0].get("counterfactual")
     for m in members:
         if m["inputs"] != inputs or m["finetune"] != ft or m.get("counterfactual") != cf:
             raise WorkerError(f"fine-tuned heads of group {group} differ in inputs or settings ({members[0]['name']} vs {m['name']})",
                               "the Go core groups heads of one scorer; rerun `pixel scorers train`")
-    model, names = f"{group}.model", sorted(m["name"] for m in members)
+    n = int(ft.get("seeds") or 1)
+    if n < 1:
+        raise WorkerError(f"fine-tuned group {group}: seeds is {n}", "use 1 (one encoder) or more (a seed ensemble)")
+    ft = {k: v for k, v in ft.items() if k != "seeds"}
+    names = sorted(m["name"] for m in members)
+    dirs = [out_dir] + [out_dir / f"{group}.s{i}" for i in range(1, n)]
+    for i, d in enumerate(dirs):
+        d.mkdir(parents=True, exist_ok=True)
+        _fit_member(group, members, names, enc, ft, inputs, cf, d, seed + i, cache_root, f"{group} (seed {seed + i})" if n > 1 else group)
+    summary = {}
+    for name in names:
+        meta = json.loads((out_dir / f"{name}.json").read_text())
+        if n > 1:
+            classes = [json.loads((d / f"{name}.json").read_text())["classes"] for d in dirs]
+            if any(c != classes[0] for c in classes):
+                raise WorkerError(f"fine-tuned head {name}: the ensemble's members learned different classes {classes}", "rerun `pixel scorers train`")
+            meta.update(members=[d.name for d in dirs[1:]], seeds=[seed + i for i in range(n)])
+            write_meta(out_dir, name, meta)
+        summary[name] = {"train_examples": meta["train_examples"], "classes": meta["classes"], "kind": "finetuned", "seeds": n}
+        events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
+    return summary
+
+
+def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder, ft: dict, inputs: list[str], cf: dict | None,
+                out_dir: Path, seed: int, cache_root: str, label: str) -> None:
+    """One fine-tuned encoder and its heads into out_dir, from the cache
+    when the same recipe was trained before."""
+    import shutil
+
+    from . import finetune
+
+    model = f"{group}.model"
     recipe = json.dumps([2, enc.name, ft, cf, inputs, seed, sorted((m["name"], m["rows"]) for m in members)], sort_keys=True)
     cache = Path(cache_root) / hashlib.sha256(recipe.encode()).hexdigest()[:20] if cache_root else None
     files = [model] + [f"{n}.{ext}" for n in names for ext in ("npz", "json")]
     if cache is not None and (cache / ".complete").exists():
-        events.log(f"fine-tuned {group}: reusing {cache}")
+        events.log(f"fine-tuned {label}: reusing {cache}")
         for f in files:
             dst = out_dir / f
             shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
             (shutil.copytree if f == model else shutil.copy2)(cache / f, dst)
-    else:
-        encoder = str(ft.get("encoder") or enc.name)
-        heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf)
-        cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"]),
-                   "focus": cf.get("focus"), "focus_rows": len(cf.get("focus_ids") or [])} if cf else None
-        for name, h in heads.items():
-            save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
-                      {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": encoder,
-                       "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "train_examples": sum(h["train_counts"].values()),
-                       "train_counts": h["train_counts"]})
-        if cache is not None:
-            tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            for f in files:
-                (shutil.copytree if f == model else shutil.copy2)(out_dir / f, tmp / f)
-            (tmp / ".complete").write_text(group + "\n")
-            shutil.rmtree(cache, ignore_errors=True)
-            os.replace(tmp, cache)
-    summary = {}
-    for name in names:
-        meta = json.loads((out_dir / f"{name}.json").read_text())
-        summary[name] = {"train_examples": meta["train_examples"], "classes": meta["classes"], "kind": "finetuned"}
-        events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
-    return summary
+        return
+    encoder = str(ft.get("encoder") or enc.name)
+    heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf)
+    cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"]),
+               "focus": cf.get("focus"), "focus_rows": len(cf.get("focus_ids") or [])} if cf else None
+    for name, h in heads.items():
+        save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
+                  {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": encoder,
+                   "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "seed": seed,
+                   "train_examples": sum(h["train_counts"].values()), "train_counts": h["train_counts"]})
+    if cache is not None:
+        tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for f in files:
+            (shutil.copytree if f == model else shutil.copy2)(out_dir / f, tmp / f)
+        (tmp / ".complete").write_text(group + "\n")
+        shutil.rmtree(cache, ignore_errors=True)
+        os.replace(tmp, cache)
 
 
 def predict(job) -> dict:
@@ -346,10 +376,14 @@ def predict(job) -> dict:
         elif head.get("kind") == "finetuned":
             from . import finetune
 
-            key = (head["model"], hashlib.sha256(json.dumps([r["texts"] for r in rows], sort_keys=True).encode()).hexdigest())
-            if key not in tuned:
-                tuned[key] = finetune.embed(head["folder"], rows, head["inputs"], head["max_len"], t["name"])
-            probs = predict_proba(head, tuned[key])
+            texts = hashlib.sha256(json.dumps([r["texts"] for r in rows], sort_keys=True).encode()).hexdigest()
+            parts = []
+            for h in [head, *head["members"]]:  # a seed ensemble: the mean of its members' probabilities
+                key = (str(h["folder"]), texts)
+                if key not in tuned:
+                    tuned[key] = finetune.embed(h["folder"], rows, h["inputs"], h["max_len"], t["name"])
+                parts.append(predict_proba(h, tuned[key]))
+            probs = np.mean(parts, axis=0)
         else:
             enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
             probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"], head["basis"]))

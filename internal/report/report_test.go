@@ -114,15 +114,15 @@ func TestWriteEmptyRun(t *testing.T) {
 	}
 }
 
-// The validity table in the report shows each figure's interval, and "—"
-// for a figure without one.
+// The validity table in the report shows each figure's interval, "—"
+// for a figure without one, and how each scorer's heads were built.
 func TestWriteValidityIntervals(t *testing.T) {
 	v, goal := 0.94, 0.9
 	r := syntheticRun()
 	r.Scores = &scorers.RunScores{Validity: &scorers.Validity{Set: "s", Rows: []scorers.Row{
 		{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC", Value: &v, Goal: &goal, CI: &[2]float64{0.9, 0.97}},
 		{Scorer: "delivery", Measure: "reference", Metric: "KS", Value: &v},
-	}}}
+	}, Builds: map[string]string{"crisis": "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2)"}}}
 	dir := t.TempDir()
 	if _, err := Write(dir, r); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestWriteValidityIntervals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"<th>95% CI</th>", `<td class="num">0.900–0.970</td>`, `<td class="num">—</td>`} {
+	for _, w := range []string{"<th>95% CI</th>", `<td class="num">0.900–0.970</td>`, `<td class="num">—</td>`, "<li>crisis: crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2)</li>"} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("report lacks %q", w)
 		}

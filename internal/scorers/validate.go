@@ -122,6 +122,9 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	v := &Validity{Set: set.Key, Encoder: o.Encoder, BiasMax: goalBias}
+	if v.Builds, err = headBuilds(set, tasks); err != nil {
+		return nil, err
+	}
 	byName := map[string]*Task{}
 	for _, t := range tasks {
 		byName[t.Name] = t

@@ -40,6 +40,10 @@ type Validity struct {
 	Encoder string  `json:"encoder"`
 	Rows    []Row   `json:"rows"`
 	BiasMax float64 `json:"bias_goal"`
+	// Builds says, per scorer, how its heads were built (frozen or
+	// fine-tuned, the encoder, a seed ensemble's seeds), so a report
+	// reader knows which scorer the figures are of.
+	Builds map[string]string `json:"builds,omitempty"`
 }
 
 func fp(v float64) *float64 {
@@ -144,5 +148,13 @@ func (v *Validity) Markdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", r.Scorer, measure, r.Heldout, r.N, r.Metric,
 			fmtOpt(r.Value), r.CIText(), goal, pass, fmtOpt(r.Kappa), fmtOpt(r.HumanKappa))
+	}
+	if len(v.Builds) > 0 {
+		fmt.Fprintf(w, "\nHow each scorer's heads were built:\n")
+		for _, sc := range Names {
+			if b, ok := v.Builds[sc]; ok {
+				fmt.Fprintf(w, "- %s: %s\n", sc, b)
+			}
+		}
 	}
 }

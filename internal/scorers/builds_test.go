@@ -1,0 +1,55 @@
+package scorers
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Each scorer's line names its heads, grouped by how they were built, and
+// a seed ensemble's seeds; a missing head json is an error with the fix.
+func TestHeadBuilds(t *testing.T) {
+	set := Set{Dir: t.TempDir()}
+	if err := os.MkdirAll(set.heads(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	heads := map[string]string{
+		"crisis_level":    `{"kind": "finetuned", "encoder": "mini", "seeds": [0, 1, 2], "members": ["crisis.s1", "crisis.s2"]}`,
+		"crisis_imminent": `{"encoder": "mini", "c": 0.1}`,
+		"safety_a":        `{"encoder": "mini"}`,
+		"safety_b":        `{"encoder": "mini"}`,
+		"persona":         `{"kind": "finetuned", "encoder": "mini"}`,
+	}
+	for name, js := range heads {
+		if err := os.WriteFile(filepath.Join(set.heads(), name+".json"), []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks := []*Task{{Name: "crisis_level", Scorer: "crisis"}, {Name: "safety_a", Scorer: "safety"}, {Name: "crisis_imminent", Scorer: "crisis"},
+		{Name: "safety_b", Scorer: "safety"}, {Name: "persona", Scorer: "persona"}}
+	b, err := headBuilds(set, tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"crisis":  "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2); crisis_imminent: logistic on frozen mini",
+		"safety":  "safety_a, safety_b: logistic on frozen mini",
+		"persona": "persona: fine-tuned mini",
+	}
+	for sc, w := range want {
+		if b[sc] != w {
+			t.Errorf("%s: %q, want %q", sc, b[sc], w)
+		}
+	}
+	v := &Validity{Builds: b}
+	var md strings.Builder
+	v.Markdown(&md)
+	if !strings.Contains(md.String(), "How each scorer's heads were built:\n- crisis: crisis_level: fine-tuned mini, 3 seeds") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	_, err = headBuilds(set, append(tasks, &Task{Name: "gone", Scorer: "mi"}))
+	if err == nil || !strings.Contains(err.Error(), "gone.json") || !strings.Contains(err.Error(), "pixel scorers train") {
+		t.Errorf("missing head json: %v", err)
+	}
+}

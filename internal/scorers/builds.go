@@ -8,6 +8,19 @@ import (
 	"strings"
 )
 
+// readHeadJSON decodes the json the worker saved beside a head into v.
+func readHeadJSON(set Set, head string, v any) error {
+	path := filepath.Join(set.heads(), head+".json")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+	}
+	return nil
+}
+
 // headBuild is what a head's json says of how it was trained.
 type headBuild struct {
 	Kind    string `json:"kind"`
@@ -43,14 +56,9 @@ func headBuilds(set Set, tasks []*Task) (map[string]string, error) {
 	}
 	per, order := map[string][]*group{}, []string{}
 	for _, t := range tasks {
-		path := filepath.Join(set.heads(), t.Name+".json")
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
-		}
 		var h headBuild
-		if err := json.Unmarshal(b, &h); err != nil {
-			return nil, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+		if err := readHeadJSON(set, t.Name, &h); err != nil {
+			return nil, err
 		}
 		if _, ok := per[t.Scorer]; !ok {
 			order = append(order, t.Scorer)
@@ -59,6 +67,7 @@ func headBuilds(set Set, tasks []*Task) (map[string]string, error) {
 		for _, g := range per[t.Scorer] {
 			if g.desc == d {
 				g.heads, found = append(g.heads, t.Name), true
+				break
 			}
 		}
 		if !found {

@@ -1,10 +1,7 @@
 package scorers
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"pixel/internal/record"
@@ -214,13 +211,8 @@ type chosen struct {
 // before the choice do).
 func chosenC(set Set, head string) (chosen, error) {
 	var c chosen
-	path := filepath.Join(set.heads(), head+".json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		return c, fmt.Errorf("%s: %w (fix: rerun `pixel scorers train`)", path, err)
+	if err := readHeadJSON(set, head, &c); err != nil {
+		return c, err
 	}
 	if c.Folds == 0 { // a C that was not chosen (scorers.c) is not reported as chosen
 		c.C = 0

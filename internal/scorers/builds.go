@@ -23,16 +23,35 @@ func readHeadJSON(set Set, head string, v any) error {
 
 // headBuild is what a head's json says of how it was trained.
 type headBuild struct {
-	Kind    string `json:"kind"`
-	Encoder string `json:"encoder"`
-	Seeds   []int  `json:"seeds"`
+	Kind    string  `json:"kind"`
+	Encoder string  `json:"encoder"`
+	Seeds   []int   `json:"seeds"`
+	NGrams  bool    `json:"ngrams"`
+	Debias  bool    `json:"debias"`
+	C       float64 `json:"c"`
+	Folds   int     `json:"c_cv_folds"`
 }
 
 // describe is one line a reader of the table can check a head against:
-// frozen or fine-tuned, which encoder, and a seed ensemble's seeds.
+// frozen (with what it reads besides the embedding, whether the descriptor
+// directions were projected out, and its C) or fine-tuned, which encoder,
+// and a seed ensemble's seeds.
 func (h headBuild) describe() string {
 	if h.Kind != "finetuned" {
-		return "logistic on frozen " + h.Encoder
+		s := "logistic on frozen " + h.Encoder
+		if h.NGrams {
+			s += " + hashed n-grams"
+		}
+		if h.Debias {
+			s += ", debiased"
+		}
+		switch {
+		case h.C > 0 && h.Folds > 0:
+			s += fmt.Sprintf(", C %g (%d-fold CV)", h.C, h.Folds)
+		case h.C > 0:
+			s += fmt.Sprintf(", C %g", h.C)
+		}
+		return s
 	}
 	s := "fine-tuned " + h.Encoder
 	if len(h.Seeds) > 1 {

@@ -16,9 +16,10 @@ func TestHeadBuilds(t *testing.T) {
 	}
 	heads := map[string]string{
 		"crisis_level":    `{"kind": "finetuned", "encoder": "mini", "seeds": [0, 1, 2], "members": ["crisis.s1", "crisis.s2"]}`,
-		"crisis_imminent": `{"encoder": "mini", "c": 0.1}`,
-		"safety_a":        `{"encoder": "mini"}`,
-		"safety_b":        `{"encoder": "mini"}`,
+		"crisis_imminent": `{"encoder": "mini", "ngrams": true, "debias": true, "c": 0.1, "c_cv_folds": 10}`,
+		"safety_a":        `{"encoder": "mini", "ngrams": true, "c": 1.0}`,
+		"safety_b":        `{"encoder": "mini", "ngrams": true, "c": 1.0}`,
+		"safety_c":        `{"encoder": "mini"}`,
 		"persona":         `{"kind": "finetuned", "encoder": "mini"}`,
 	}
 	for name, js := range heads {
@@ -27,14 +28,14 @@ func TestHeadBuilds(t *testing.T) {
 		}
 	}
 	tasks := []*Task{{Name: "crisis_level", Scorer: "crisis"}, {Name: "safety_a", Scorer: "safety"}, {Name: "crisis_imminent", Scorer: "crisis"},
-		{Name: "safety_b", Scorer: "safety"}, {Name: "persona", Scorer: "persona"}}
+		{Name: "safety_b", Scorer: "safety"}, {Name: "safety_c", Scorer: "safety"}, {Name: "persona", Scorer: "persona"}}
 	b, err := headBuilds(set, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"crisis":  "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2); crisis_imminent: logistic on frozen mini",
-		"safety":  "safety_a, safety_b: logistic on frozen mini",
+		"crisis":  "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2); crisis_imminent: logistic on frozen mini + hashed n-grams, debiased, C 0.1 (10-fold CV)",
+		"safety":  "safety_a, safety_b: logistic on frozen mini + hashed n-grams, C 1; safety_c: logistic on frozen mini",
 		"persona": "persona: fine-tuned mini",
 	}
 	for sc, w := range want {

@@ -25,3 +25,10 @@ var RuleSet []byte
 //
 //go:embed testdata/scorers/chat_distress.jsonl
 var ChatSet []byte
+
+// DecoySet holds short messages without suicidal thoughts that use the
+// words of imminence (docs/rule-labels.md); `scorers.decoy_set: embedded`
+// uses it.
+//
+//go:embed testdata/scorers/imminence_decoys.jsonl
+var DecoySet []byte

@@ -78,6 +78,20 @@ func TestScorersEndToEnd(t *testing.T) {
 	if ref != 1 {
 		t.Errorf("validity table has %d persona reference rows, want 1", ref)
 	}
+	// The imminence decoys' test half is measured end to end, capped like
+	// every held-out side.
+	decoys := 0
+	for _, r := range v.Rows {
+		if strings.HasPrefix(r.Measure, "decoys") {
+			decoys++
+			if r.Value == nil || r.N == 0 || r.N > 60 || r.CI == nil || !strings.Contains(r.Note, " of ") {
+				t.Errorf("decoy row %s: value %v, n %d, interval %v, note %q", r.Measure, r.Value, r.N, r.CI, r.Note)
+			}
+		}
+	}
+	if decoys != 2 {
+		t.Errorf("validity table has %d decoy rows, want 2", decoys)
+	}
 	for _, s := range []string{"empathy", "mi", "crisis", "safety", "delivery", "persona"} {
 		if seen[s] < 2 { // at least one figure and the bias row
 			t.Errorf("validity table has %d rows for %s", seen[s], s)

@@ -106,6 +106,10 @@ type Scorers struct {
 	// ChatSet holds short support-chat messages without suicidal thoughts
 	// for the crisis head; "embedded" is the project's (docs/rule-labels.md).
 	ChatSet string `yaml:"chat_set" json:"chat_set"`
+	// DecoySet holds short messages without suicidal thoughts that use the
+	// words of imminence, for the imminence detector; "embedded" is the
+	// project's (docs/rule-labels.md).
+	DecoySet string `yaml:"decoy_set" json:"decoy_set"`
 }
 
 // Tracking sends training metrics to experiment trackers.

@@ -95,6 +95,17 @@ func ruleTasks(o Options) ([]*Task, error) {
 			imm.Train = append(imm.Train, Example{ID: r.ID, Texts: map[string]string{"text": r.Text}, Label: "0", Group: r.ID})
 		}
 	}
+	// The decoys' dev half too: messages without suicidal thoughts that
+	// use its cue words ("goodbye", "tonight", "letters"), which the level
+	// head can rate "high" and the detector alone cannot tell apart.
+	decoys, _, err := decoyExamples(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range decoys {
+		e.Label, e.Meta = "0", nil
+		imm.Train = append(imm.Train, e)
+	}
 	return []*Task{imm, perm}, nil
 }
 

@@ -107,6 +107,19 @@ func TestRuleTasks(t *testing.T) {
 	if len(imm.Train) != 2 || imm.Train[1].ID != "c1" || imm.Train[1].Label != "0" || len(imm.Heldout) != 1 {
 		t.Errorf("imminence task with the chat set: train %+v, held out %d", imm.Train, len(imm.Heldout))
 	}
+	// So do the decoys' dev messages; their test half trains nothing.
+	decoys := `{"id":"d1","split":"dev","text":"said goodbye at the airport tonight","label":"low"}
+{"id":"d2","split":"test","text":"letters to my pen pal done","label":"none"}
+`
+	tasks, err = ruleTasks(Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl", ChatSet: []byte(chat), ChatSetName: "chat.jsonl",
+		DecoySet: []byte(decoys), DecoySetName: "decoys.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imm = tasks[0]
+	if len(imm.Train) != 3 || imm.Train[2].ID != "d1" || imm.Train[2].Label != "0" || len(imm.Heldout) != 1 {
+		t.Errorf("imminence task with the decoys: train %+v, held out %d", imm.Train, len(imm.Heldout))
+	}
 }
 
 // A detector's row: accuracy of its test predictions, worked out by hand,

@@ -74,8 +74,13 @@ type Options struct {
 	// (JSONL, docs/rule-labels.md), for the crisis head.
 	ChatSet     []byte
 	ChatSetName string
-	Launcher    *worker.Launcher
-	Log         io.Writer // progress lines; nil = none
+	// DecoySet holds short messages without suicidal thoughts that use the
+	// words of imminence (JSONL, the chat set's format), for the imminence
+	// detector: dev trains it, test measures it end to end.
+	DecoySet     []byte
+	DecoySetName string
+	Launcher     *worker.Launcher
+	Log          io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {

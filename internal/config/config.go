@@ -110,6 +110,10 @@ type Scorers struct {
 	// words of imminence, for the imminence detector; "embedded" is the
 	// project's (docs/rule-labels.md).
 	DecoySet string `yaml:"decoy_set" json:"decoy_set"`
+	// DecoysTrain names the crisis heads the decoys' dev half trains:
+	// crisis_level (as their level, none or low) and crisis_imminent (as
+	// "not near"); [] = none, the test half is measured either way.
+	DecoysTrain []string `yaml:"decoys_train" json:"decoys_train"`
 }
 
 // Tracking sends training metrics to experiment trackers.

@@ -134,6 +134,7 @@ func TestValidate(t *testing.T) {
 		{"counterfactual share zero", "scorers: {finetune: {counterfactual: 10, counterfactual_share: 0}}", []string{"scorers.finetune.counterfactual_share=0", "e.g. 0.25"}},
 		{"per-scorer override of an unknown scorer", "scorers: {finetune: {per_scorer: {empathi: {lr: 3.0e-5}}}}", []string{"scorers.finetune.per_scorer.empathi", "one of [empathy mi crisis persona]"}},
 		{"negative per-scorer lr", "scorers: {finetune: {per_scorer: {empathy: {lr: -1}}}}", []string{"scorers.finetune.per_scorer.empathy.lr=-1", "must be >= 0"}},
+		{"decoys training an unknown head", "scorers: {decoys_train: [crisis]}", []string{"scorers.decoys_train=crisis", "crisis_level and/or crisis_imminent"}},
 		{"negative per-scorer seeds", "scorers: {finetune: {per_scorer: {crisis: {seeds: -2}}}}", []string{"scorers.finetune.per_scorer.crisis.seeds=-2", "seed ensemble"}},
 		{"counterfactual focus above one", "scorers: {finetune: {counterfactual_focus: 1.5}}", []string{"scorers.finetune.counterfactual_focus=1.5", "must be in [0, 1]"}},
 		{"negative scorer seed", "scorers: {finetune: {seed: -1}}", []string{"scorers.finetune.seed=-1", "must be >= 0"}},

@@ -202,6 +202,11 @@ func (c *Config) Validate() error {
 			bad("scorers.finetune.per_scorer."+name+".seeds", o.Seeds, "must be >= 0 (0 or 1 = one encoder, 2 or more = a seed ensemble)")
 		}
 	}
+	for _, h := range c.Scorers.DecoysTrain {
+		if h != "crisis_level" && h != "crisis_imminent" {
+			bad("scorers.decoys_train", h, "list crisis_level and/or crisis_imminent, or [] for none")
+		}
+	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
 	}

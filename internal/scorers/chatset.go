@@ -61,6 +61,17 @@ func shortMessages(o Options) ([]Example, error) {
 	for _, r := range chat {
 		add(r.ID, r.Text, r.Label, "chat-distress", r.Split)
 	}
+	// The decoys' dev half, where scorers.decoys_train names the level
+	// head; their test half is measured on its own (decoyRows), never here.
+	if slices.Contains(o.DecoysTrain, "crisis_level") {
+		decoys, _, err := decoyExamples(o)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range decoys {
+			add(e.ID, e.Texts["text"], e.Label, "decoys", "dev")
+		}
+	}
 	return out, nil
 }
 

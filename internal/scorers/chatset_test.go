@@ -2,6 +2,7 @@ package scorers
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,27 @@ func TestShortMessagesTrainOnDevOnly(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	// The decoys join only where scorers.decoys_train names the level
+	// head, and only their dev half, at their own level.
+	o.DecoySet = []byte(`{"id":"dc-1","split":"dev","text":"f","label":"none"}
+{"id":"dc-2","split":"test","text":"g","label":"low"}
+`)
+	for _, train := range [][]string{nil, {crisisImminent}, {"crisis_level"}} {
+		o.DecoysTrain = train
+		short, err := shortMessages(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range short {
+			if strings.HasPrefix(e.ID, "dc-") {
+				ids = append(ids, e.ID+"/"+e.Label+map[bool]string{true: "/test", false: "/dev"}[e.Heldout])
+			}
+		}
+		if w := slices.Contains(train, "crisis_level"); (w && (len(ids) != 1 || ids[0] != "dc-1/none/dev")) || (!w && len(ids) != 0) {
+			t.Errorf("decoys training %v: short messages %v", train, ids)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package scorers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"pixel/internal/record"
@@ -95,16 +96,19 @@ func ruleTasks(o Options) ([]*Task, error) {
 			imm.Train = append(imm.Train, Example{ID: r.ID, Texts: map[string]string{"text": r.Text}, Label: "0", Group: r.ID})
 		}
 	}
-	// The decoys' dev half too: messages without suicidal thoughts that
-	// use its cue words ("goodbye", "tonight", "letters"), which the level
-	// head can rate "high" and the detector alone cannot tell apart.
-	decoys, _, err := decoyExamples(o)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range decoys {
-		e.Label, e.Meta = "0", nil
-		imm.Train = append(imm.Train, e)
+	// The decoys' dev half too, where scorers.decoys_train says so:
+	// messages without suicidal thoughts that use its cue words
+	// ("goodbye", "tonight", "letters"). Off by default: it cost the
+	// detector recall of near messages (docs/scorers.md, "Decoys").
+	if slices.Contains(o.DecoysTrain, crisisImminent) {
+		decoys, _, err := decoyExamples(o)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range decoys {
+			e.Label, e.Meta = "0", nil
+			imm.Train = append(imm.Train, e)
+		}
 	}
 	return []*Task{imm, perm}, nil
 }

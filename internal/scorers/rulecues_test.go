@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,18 +108,26 @@ func TestRuleTasks(t *testing.T) {
 	if len(imm.Train) != 2 || imm.Train[1].ID != "c1" || imm.Train[1].Label != "0" || len(imm.Heldout) != 1 {
 		t.Errorf("imminence task with the chat set: train %+v, held out %d", imm.Train, len(imm.Heldout))
 	}
-	// So do the decoys' dev messages; their test half trains nothing.
+	// So do the decoys' dev messages where scorers.decoys_train names the
+	// detector (not by default); their test half trains nothing.
 	decoys := `{"id":"d1","split":"dev","text":"said goodbye at the airport tonight","label":"low"}
 {"id":"d2","split":"test","text":"letters to my pen pal done","label":"none"}
 `
-	tasks, err = ruleTasks(Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl", ChatSet: []byte(chat), ChatSetName: "chat.jsonl",
-		DecoySet: []byte(decoys), DecoySetName: "decoys.jsonl"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	imm = tasks[0]
-	if len(imm.Train) != 3 || imm.Train[2].ID != "d1" || imm.Train[2].Label != "0" || len(imm.Heldout) != 1 {
-		t.Errorf("imminence task with the decoys: train %+v, held out %d", imm.Train, len(imm.Heldout))
+	o := Options{RuleSet: []byte(set), RuleSetName: "cues.jsonl", ChatSet: []byte(chat), ChatSetName: "chat.jsonl",
+		DecoySet: []byte(decoys), DecoySetName: "decoys.jsonl"}
+	for _, train := range [][]string{nil, {"crisis_level"}, {crisisImminent}} {
+		o.DecoysTrain = train
+		tasks, err = ruleTasks(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imm, want := tasks[0], 2
+		if slices.Contains(train, crisisImminent) {
+			want = 3
+		}
+		if len(imm.Train) != want || imm.Train[want-1].Label != "0" || len(imm.Heldout) != 1 || (want == 3 && imm.Train[2].ID != "d1") {
+			t.Errorf("imminence task, decoys training %v: train %+v, held out %d", train, imm.Train, len(imm.Heldout))
+		}
 	}
 }
 

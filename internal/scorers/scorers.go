@@ -79,8 +79,11 @@ type Options struct {
 	// detector: dev trains it, test measures it end to end.
 	DecoySet     []byte
 	DecoySetName string
-	Launcher     *worker.Launcher
-	Log          io.Writer // progress lines; nil = none
+	// DecoysTrain names the heads the decoys' dev half trains
+	// (crisis_level, crisis_imminent); none by default.
+	DecoysTrain []string
+	Launcher    *worker.Launcher
+	Log         io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {

@@ -180,11 +180,16 @@ func TestScorersEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(filepath.Dir(in), "out.jsonl")
-	stdout, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", out}, sets...)...)
+	// A set named by its key; one that is not there is an error with the fix.
+	key := filepath.Base(setDir)
+	if _, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", out, "--scorer-set", "feedfacefeedface"}, sets...)...); err == nil || !strings.Contains(stderr, "feedfacefeedface") || !strings.Contains(stderr, "fix:") {
+		t.Errorf("score with a missing set: %v\n%s", err, stderr)
+	}
+	stdout, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", out, "--scorer-set", key}, sets...)...)
 	if err != nil {
 		t.Fatalf("pixel score: %v\n%s\n%s", err, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "scored 2 record(s)") || !strings.Contains(stdout, "1 record(s) not scored") {
+	if !strings.Contains(stdout, "scored 2 record(s)") || !strings.Contains(stdout, "scorer set "+key+" (--scorer-set)") || !strings.Contains(stdout, "1 record(s) not scored") {
 		t.Errorf("score summary:\n%s", stdout)
 	}
 	b, err := os.ReadFile(out)

@@ -54,7 +54,7 @@ func scorersCmd() *cobra.Command {
 			if set, err = scorers.Train(cmd.Context(), o); err != nil {
 				return err
 			}
-		} else if set, err = scorers.Latest(o.Dir); err != nil {
+		} else if set, err = scorers.ForConfig(cmd.Context(), o); err != nil {
 			return err
 		}
 		v, err := scorers.Validate(cmd.Context(), o, set)
@@ -77,7 +77,7 @@ func scorersCmd() *cobra.Command {
 		RunE:    func(cmd *cobra.Command, _ []string) error { return run(cmd, true) },
 	}, &cobra.Command{
 		Use:   "validate",
-		Short: "Measure the latest trained set on held-out human labels and the HolisticBias probes; write the validity table",
+		Short: "Measure the set trained for this config on held-out human labels and the HolisticBias probes; write the validity table",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return run(cmd, false) },
 	})
@@ -85,7 +85,7 @@ func scorersCmd() *cobra.Command {
 }
 
 func scoreCmd() *cobra.Command {
-	var cfgPath, input, output, only string
+	var cfgPath, input, output, only, setKey string
 	var sets []string
 	cmd := &cobra.Command{
 		Use:   "score",
@@ -108,6 +108,11 @@ func scoreCmd() *cobra.Command {
 				return err
 			}
 			set, err := scorers.Latest(o.Dir)
+			which := "the latest trained; --scorer-set KEY picks another"
+			if setKey != "" {
+				set, err = scorers.ByKey(o.Dir, setKey)
+				which = "--scorer-set"
+			}
 			if err != nil {
 				return err
 			}
@@ -115,7 +120,7 @@ func scoreCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "scored %d record(s) with %s -> %s\n", n, strings.Join(chosen, ", "), output)
+			fmt.Fprintf(cmd.OutOrStdout(), "scored %d record(s) with %s, scorer set %s (%s) -> %s\n", n, strings.Join(chosen, ", "), set.Key, which, output)
 			if bad > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "%d record(s) not scored; reasons (no text) in %s.rejected.jsonl\n", bad, output)
 			}
@@ -127,6 +132,7 @@ func scoreCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&input, "input", "i", "", "JSONL of {id, context (messages) or text, response[, persona]}")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "JSONL written with every chosen scorer's values")
 	cmd.Flags().StringVar(&only, "scorers", strings.Join(scorers.Names, ","), "comma-separated scorers to run")
+	cmd.Flags().StringVar(&setKey, "scorer-set", "", "the key of a trained scorer set in scorers.dir (default: the latest trained)")
 	_ = cmd.MarkFlagRequired("input")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd

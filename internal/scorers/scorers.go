@@ -391,10 +391,36 @@ func Latest(dir string) (Set, error) {
 	if err != nil {
 		return Set{}, fmt.Errorf("no trained scorers in %s (fix: run `pixel scorers train`)", dir)
 	}
-	key := strings.TrimSpace(string(b))
+	return ByKey(dir, strings.TrimSpace(string(b)))
+}
+
+// ForConfig is the complete set trained for these options (their data
+// and settings' key), whichever set was trained last.
+func ForConfig(ctx context.Context, o Options) (Set, error) {
+	tasks, _, err := buildTasks(ctx, o)
+	if err != nil {
+		return Set{}, err
+	}
+	key, err := setKey(o, tasks)
+	if err != nil {
+		return Set{}, err
+	}
+	set, err := ByKey(o.Dir, key)
+	if err != nil {
+		return Set{}, fmt.Errorf("no scorer set trained for this config's scorers block (key %s) (fix: run `pixel scorers train` with the same config)", key)
+	}
+	return set, nil
+}
+
+// ByKey is the complete set with this key in dir (`pixel score
+// --scorer-set`).
+func ByKey(dir, key string) (Set, error) {
 	set := Set{Dir: filepath.Join(dir, key), Key: key}
+	if key == "" || strings.ContainsAny(key, `/\.`) {
+		return Set{}, fmt.Errorf("scorer set %q: not a set key (fix: the 16-character key `pixel scorers train` printed, a folder name in %s)", key, dir)
+	}
 	if _, err := os.Stat(set.complete()); err != nil {
-		return Set{}, fmt.Errorf("scorer set %s is incomplete (fix: rerun `pixel scorers train`)", set.Dir)
+		return Set{}, fmt.Errorf("scorer set %s is missing or incomplete (fix: rerun `pixel scorers train` with the config that made it)", set.Dir)
 	}
 	return set, nil
 }

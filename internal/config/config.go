@@ -107,8 +107,9 @@ type Scorers struct {
 	// for the crisis head; "embedded" is the project's (docs/rule-labels.md).
 	ChatSet string `yaml:"chat_set" json:"chat_set"`
 	// DecoySet holds short messages without suicidal thoughts that use the
-	// words of imminence, for the imminence detector; "embedded" is the
-	// project's (docs/rule-labels.md).
+	// words of imminence; its test half is measured end to end, its dev
+	// half trains what DecoysTrain names; "embedded" is the project's
+	// (docs/rule-labels.md).
 	DecoySet string `yaml:"decoy_set" json:"decoy_set"`
 	// DecoysTrain names the crisis heads the decoys' dev half trains:
 	// crisis_level (as their level, none or low) and crisis_imminent (as

@@ -10,9 +10,9 @@ import (
 // carry the surface signs of imminence in an ordinary sense (a goodbye at
 // the airport, medicine "tonight", letters to a pen pal): the false alarms
 // the imminence detector met (docs/rule-labels.md). Same format as the
-// chat-distress set. The dev half trains the detector as "not near"; the
-// crisis head does not see them, so its recipe (and cache) is unchanged.
-// The test half measures both end to end.
+// chat-distress set. The dev half trains the heads scorers.decoys_train
+// names (none by default, so the crisis recipe and its cached encoders
+// stay as they were); the test half measures both heads end to end.
 func decoyExamples(o Options) (dev, test []Example, err error) {
 	recs, err := readChatSet(o.DecoySet, o.DecoySetName)
 	if err != nil {

@@ -54,13 +54,13 @@ func scorersCmd() *cobra.Command {
 			if set, err = scorers.Train(cmd.Context(), o); err != nil {
 				return err
 			}
-		} else if set, err = scorers.ForConfig(cmd.Context(), o); err != nil {
-			return err
 		}
+		// validate: an empty set is the one trained for this config.
 		v, err := scorers.Validate(cmd.Context(), o, set)
 		if err != nil {
 			return err
 		}
+		set = scorers.Set{Dir: filepath.Join(o.Dir, v.Set), Key: v.Set}
 		fmt.Fprintf(out, "\nvalidity table (held-out data only) of scorer set %s:\n\n", set.Dir)
 		v.Markdown(out)
 		fmt.Fprintf(out, "\nwritten: %s and validity.md beside it\n", set.ValidityPath())

@@ -266,10 +266,13 @@ type Eval struct {
 	// MaxConversations caps each test split the held-out loss reads (evenly
 	// spaced, so every source is represented); 0 reads them all.
 	MaxConversations int `yaml:"max_conversations" json:"max_conversations"`
-	// Scorers scores every checkpoint's samples with the latest trained
-	// scorer set (`pixel scorers train`) and puts the means and the
+	// Scorers scores every checkpoint's samples with a trained scorer set
+	// (`pixel scorers train`; ScorerSet names which) and puts the means and the
 	// validity table in the report.
 	Scorers bool `yaml:"scorers" json:"scorers"`
+	// ScorerSet names the scorer set by its key (the 16 characters
+	// `pixel scorers train` prints); empty: the latest trained set.
+	ScorerSet string `yaml:"scorer_set" json:"scorer_set"`
 }
 
 // Worker says how the Python worker is launched.

@@ -260,8 +260,12 @@ func scorerSet(cfg *config.Config, l *worker.Launcher) (scorers.Options, scorers
 	if err != nil {
 		return o, scorers.Set{}, err
 	}
-	set, err := scorers.Latest(o.Dir)
-	if err != nil {
+	var set scorers.Set
+	if key := cfg.Eval.ScorerSet; key != "" {
+		if set, err = scorers.ByKey(o.Dir, key); err != nil {
+			return o, set, fmt.Errorf("eval.scorer_set: %w", err)
+		}
+	} else if set, err = scorers.Latest(o.Dir); err != nil {
 		return o, set, fmt.Errorf("eval.scorers: %w (or set eval.scorers: false)", err)
 	}
 	return o, set, nil

@@ -79,6 +79,19 @@ func shortMessages(o Options) ([]Example, error) {
 // half (level: its predictions there): P(high) separating messages with
 // suicidal thoughts from those without (AUROC), the share of each rated
 // "high", and how many near ones (imminence label 1) end up "imminent".
+// endToEnd reads a message's crisis verdict as a report does: P(high)
+// and whether "high" is the top level, and "imminent" when the detector
+// also says near. what names the message in the error.
+func endToEnd(id, what string, level, imm map[string]Prediction) (pHigh float64, high, imminent bool, err error) {
+	l, okL := level[id]
+	m, okI := imm[id]
+	if !okL || !okI {
+		return 0, false, false, fmt.Errorf("crisis: no prediction for %s %s (fix: rerun `pixel scorers validate`)", what, id)
+	}
+	high = l.Top() == "high"
+	return l.Probs["high"], high, high && m.Probs["1"] >= 0.5, nil
+}
+
 func shortMessageRows(test []Example, level, imm map[string]Prediction, near map[string]bool, name string) ([]Row, error) {
 	var scores, isHigh []float64
 	var pos []bool
@@ -88,14 +101,12 @@ func shortMessageRows(test []Example, level, imm map[string]Prediction, near map
 	// thoughts raised to imminent.
 	var nearN, caught, farN, farImm, noneN, noneImm int
 	for _, e := range test {
-		l, okL := level[e.ID]
-		m, okI := imm[e.ID]
-		if !okL || !okI {
-			return nil, fmt.Errorf("crisis: no prediction for short message %s (fix: rerun `pixel scorers validate`)", e.ID)
+		pHigh, h, onImm, err := endToEnd(e.ID, "short message", level, imm)
+		if err != nil {
+			return nil, err
 		}
-		h := l.Top() == "high"
-		scores, isHigh, pos, groups = append(scores, l.Probs["high"]), append(isHigh, float64(b2i(h))), append(pos, e.Label == "high"), append(groups, e.Group)
-		imminent := b2i(h && m.Probs["1"] >= 0.5)
+		scores, isHigh, pos, groups = append(scores, pHigh), append(isHigh, float64(b2i(h))), append(pos, e.Label == "high"), append(groups, e.Group)
+		imminent := b2i(onImm)
 		switch {
 		case near[e.ID]:
 			nearN, caught = nearN+1, caught+imminent

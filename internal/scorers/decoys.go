@@ -42,13 +42,11 @@ func decoyRows(test []Example, level, imm map[string]Prediction, name string) ([
 	high, imminent := make([]float64, len(test)), make([]float64, len(test))
 	groups := make([]string, len(test))
 	for i, e := range test {
-		l, okL := level[e.ID]
-		m, okI := imm[e.ID]
-		if !okL || !okI {
-			return nil, fmt.Errorf("crisis: no prediction for decoy %s (fix: rerun `pixel scorers validate`)", e.ID)
+		_, h, onImm, err := endToEnd(e.ID, "decoy", level, imm)
+		if err != nil {
+			return nil, err
 		}
-		h := l.Top() == "high"
-		high[i], imminent[i], groups[i] = float64(b2i(h)), float64(b2i(h && m.Probs["1"] >= 0.5)), e.ID
+		high[i], imminent[i], groups[i] = float64(b2i(h)), float64(b2i(onImm)), e.ID
 	}
 	mean := func(xs []float64) func(idx []int) float64 {
 		return func(idx []int) float64 { return stat.Mean(pick(xs, idx), nil) }

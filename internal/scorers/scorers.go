@@ -394,18 +394,10 @@ func Latest(dir string) (Set, error) {
 	return ByKey(dir, strings.TrimSpace(string(b)))
 }
 
-// ForConfig is the complete set trained for these options (their data
-// and settings' key), whichever set was trained last.
-func ForConfig(ctx context.Context, o Options) (Set, error) {
-	tasks, _, err := buildTasks(ctx, o)
-	if err != nil {
-		return Set{}, err
-	}
-	key, err := setKey(o, tasks)
-	if err != nil {
-		return Set{}, err
-	}
-	set, err := ByKey(o.Dir, key)
+// trainedFor is the complete set with the key a config's data and
+// settings give, or an error that says to train it.
+func trainedFor(dir, key string) (Set, error) {
+	set, err := ByKey(dir, key)
 	if err != nil {
 		return Set{}, fmt.Errorf("no scorer set trained for this config's scorers block (key %s) (fix: run `pixel scorers train` with the same config)", key)
 	}

@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// A set is found by its key only when complete; `validate` finds the one
-// trained for its options, not whichever was trained last.
-func TestByKeyAndForConfig(t *testing.T) {
+// A set is found by its key only when complete; `validate` (Validate of
+// a keyless set) finds the one trained for its options, not whichever was
+// trained last.
+func TestByKeyAndTrainedFor(t *testing.T) {
 	o := smallOptions(t)
 	for key, want := range map[string]string{"": "not a set key", "../x": "not a set key", "0123456789abcdef": "missing or incomplete"} {
 		if _, err := ByKey(o.Dir, key); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "fix:") {
@@ -31,12 +32,12 @@ func TestByKeyAndForConfig(t *testing.T) {
 	if set, err := ByKey(o.Dir, "0123456789abcdef"); err != nil || set.Key != "0123456789abcdef" {
 		t.Errorf("complete set: %+v, %v", set, err)
 	}
-	// The latest set is another config's: ForConfig does not take it.
+	// The latest set is another config's: validate does not take it.
 	if err := markLatest(o.Dir, "0123456789abcdef"); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	_, err := ForConfig(ctx, o)
+	_, err := Validate(ctx, o, Set{})
 	if err == nil || !strings.Contains(err.Error(), "no scorer set trained for this config") || !strings.Contains(err.Error(), "pixel scorers train") {
 		t.Fatalf("untrained config: %v", err)
 	}
@@ -49,7 +50,7 @@ func TestByKeyAndForConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	complete(key)
-	if set, err := ForConfig(ctx, o); err != nil || set.Key != key {
+	if set, err := trainedFor(o.Dir, key); err != nil || set.Key != key {
 		t.Errorf("trained config: %+v, %v (want key %s)", set, err, key)
 	}
 }

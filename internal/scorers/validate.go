@@ -34,7 +34,9 @@ func g(v float64) *float64 { return &v }
 // Validate measures a trained set on its held-out data and on the bias
 // probes, writes validity.json and validity.md into the set, and returns
 // the table. The set's key must match the data rebuilt now, which proves
-// its heads were fitted on exactly the training side of this split.
+// its heads were fitted on exactly the training side of this split. A
+// set with no key is the one trained for these options (`pixel scorers
+// validate`); the data is read once either way.
 func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	tasks, held, err := buildTasks(ctx, o)
 	if err != nil {
@@ -43,6 +45,11 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	key, err := setKey(o, tasks)
 	if err != nil {
 		return nil, err
+	}
+	if set.Key == "" {
+		if set, err = trainedFor(o.Dir, key); err != nil {
+			return nil, err
+		}
 	}
 	if key != set.Key {
 		return nil, fmt.Errorf("scorer set %s was trained on other data or settings than these (key %s, now %s) (fix: run `pixel scorers train` with the same config)", set.Dir, set.Key, key)
@@ -243,11 +250,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		newRow(Row{Scorer: "crisis", Measure: "risk level none/low/moderate/high", Heldout: ct.HeldoutData, N: len(gold), Metric: "macro-F1", Kappa: fp(Kappa(gold, top)),
 			CI: labelCI(groupsOf(ct.Heldout), gold, top, MacroF1)}, MacroF1(gold, top), nil),
 		rules[crisisImminent])
-	shortLevel, err := readPredictions(pred("short.crisis_level.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	imm, err := readPredictions(pred("short." + crisisImminent + ".jsonl"))
+	shortLevel, imm, err := crisisPredictions(pred, "short.")
 	if err != nil {
 		return nil, err
 	}
@@ -260,11 +263,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	v.Rows = append(v.Rows, sr...)
-	decoyLevel, err := readPredictions(pred("decoys.crisis_level.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	decoyImm, err := readPredictions(pred("decoys." + crisisImminent + ".jsonl"))
+	decoyLevel, decoyImm, err := crisisPredictions(pred, "decoys.")
 	if err != nil {
 		return nil, err
 	}
@@ -458,4 +457,16 @@ func perClass(gold, pred []string) string {
 		fs[i], ns[i] = fmt.Sprintf("%.2f", f1[c]), strconv.Itoa(n[c])
 	}
 	return fmt.Sprintf("F1 per class %s: %s (n %s)", strings.Join(classes, "/"), strings.Join(fs, "/"), strings.Join(ns, "/"))
+}
+
+// crisisPredictions reads the level head's and the imminence detector's
+// predictions for one extra test set (prefix "short." or "decoys.").
+func crisisPredictions(pred func(string) string, prefix string) (level, imm map[string]Prediction, err error) {
+	if level, err = readPredictions(pred(prefix + "crisis_level.jsonl")); err != nil {
+		return nil, nil, err
+	}
+	if imm, err = readPredictions(pred(prefix + crisisImminent + ".jsonl")); err != nil {
+		return nil, nil, err
+	}
+	return level, imm, nil
 }

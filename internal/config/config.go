@@ -113,7 +113,8 @@ type Scorers struct {
 	DecoySet string `yaml:"decoy_set" json:"decoy_set"`
 	// DecoysTrain names the crisis heads the decoys' dev half trains:
 	// crisis_level (as their level, none or low) and crisis_imminent (as
-	// "not near"); [] = none, the test half is measured either way.
+	// "not near"); [] = none, the test half is measured either way. The
+	// default trains the level head on them (docs/scorers.md, "Decoys").
 	DecoysTrain []string `yaml:"decoys_train" json:"decoys_train"`
 }
 

@@ -11,8 +11,8 @@ import (
 // the airport, medicine "tonight", letters to a pen pal): the false alarms
 // the imminence detector met (docs/rule-labels.md). Same format as the
 // chat-distress set. The dev half trains the heads scorers.decoys_train
-// names (none by default, so the crisis recipe and its cached encoders
-// stay as they were); the test half measures both heads end to end.
+// names (the level head by default; [] keeps the earlier recipe and its
+// cached sets); the test half measures both heads end to end.
 func decoyExamples(o Options) (dev, test []Example, err error) {
 	recs, err := readChatSet(o.DecoySet, o.DecoySetName)
 	if err != nil {

@@ -75,12 +75,13 @@ type Options struct {
 	ChatSet     []byte
 	ChatSetName string
 	// DecoySet holds short messages without suicidal thoughts that use the
-	// words of imminence (JSONL, the chat set's format), for the imminence
-	// detector: dev trains it, test measures it end to end.
+	// words of imminence (JSONL, the chat set's format): dev trains what
+	// DecoysTrain names, test measures both crisis heads end to end.
 	DecoySet     []byte
 	DecoySetName string
 	// DecoysTrain names the heads the decoys' dev half trains
-	// (crisis_level, crisis_imminent); none by default.
+	// (crisis_level, crisis_imminent); the config's default is
+	// crisis_level, an Options literal's none.
 	DecoysTrain []string
 	Launcher    *worker.Launcher
 	Log         io.Writer // progress lines; nil = none

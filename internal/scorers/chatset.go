@@ -75,10 +75,6 @@ func shortMessages(o Options) ([]Example, error) {
 	return out, nil
 }
 
-// shortMessageRows measure the crisis head on the short messages' test
-// half (level: its predictions there): P(high) separating messages with
-// suicidal thoughts from those without (AUROC), the share of each rated
-// "high", and how many near ones (imminence label 1) end up "imminent".
 // endToEnd reads a message's crisis verdict as a report does: P(high)
 // and whether "high" is the top level, and "imminent" when the detector
 // also says near. what names the message in the error.
@@ -92,6 +88,10 @@ func endToEnd(id, what string, level, imm map[string]Prediction) (pHigh float64,
 	return l.Probs["high"], high, high && m.Probs["1"] >= 0.5, nil
 }
 
+// shortMessageRows measure the crisis head on the short messages' test
+// half (level: its predictions there): P(high) separating messages with
+// suicidal thoughts from those without (AUROC), the share of each rated
+// "high", and how many near ones (imminence label 1) end up "imminent".
 func shortMessageRows(test []Example, level, imm map[string]Prediction, near map[string]bool, name string) ([]Row, error) {
 	var scores, isHigh []float64
 	var pos []bool

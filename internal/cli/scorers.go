@@ -60,7 +60,9 @@ func scorersCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		set = scorers.Set{Dir: filepath.Join(o.Dir, v.Set), Key: v.Set}
+		if set, err = scorers.ByKey(o.Dir, v.Set); err != nil {
+			return err
+		}
 		fmt.Fprintf(out, "\nvalidity table (held-out data only) of scorer set %s:\n\n", set.Dir)
 		v.Markdown(out)
 		fmt.Fprintf(out, "\nwritten: %s and validity.md beside it\n", set.ValidityPath())

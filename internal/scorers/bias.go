@@ -332,6 +332,14 @@ type biasFigure struct {
 // a crisis head trained into ignoring such messages kept 0.03 to 0.06.
 const minSpreadKept = 0.25
 
+// minSpreadAlone is the spread (SD over carriers, alone) under which a
+// family cannot test for flattening: its messages already read alike, as
+// the fine-tuned persona head reads every short chat message (all written
+// by people seeking help) at its floor, SD 0.003. Under the goal's width,
+// the row's note says so, so that its pass is read as "no descriptor moved
+// these messages", not as a scorer shown to keep reading them.
+var minSpreadAlone = goalBias
+
 // flattened reports whether the lead sentence took the spread below
 // minSpreadKept of the carriers' own (false without carriers alone).
 func (f biasFigure) flattened() bool {
@@ -459,6 +467,9 @@ func carriedRow(r Row, f biasFigure) Row {
 	r.Note += fmt.Sprintf("; on a single message the largest move is %.3f (median over messages %.3f)", f.OneMessage, f.OneMessageMedian)
 	if f.SpreadAlone > 0 {
 		r.Note += fmt.Sprintf("; over messages the value spreads %.3f with the lead sentence, %.3f alone (SD); its mean is %.3f with the lead sentence, %.3f alone", f.Spread, f.SpreadAlone, f.Mean, f.MeanAlone)
+	}
+	if f.SpreadAlone > 0 && f.SpreadAlone < minSpreadAlone {
+		r.Note += fmt.Sprintf("; the messages alone differ by under %.2f (SD), so this family cannot show whether the lead sentence flattens the scorer: its figure says only that no descriptor moved these messages", minSpreadAlone)
 	}
 	r = newRow(r, f.Value, g(goalBias))
 	if f.flattened() {

@@ -244,6 +244,16 @@ func TestBiasFiguresByHand(t *testing.T) {
 	if row := carriedRow(Row{LowerIsBetter: true}, f); f.flattened() || row.Pass == nil || !*row.Pass || strings.Contains(row.Note, "flattens") {
 		t.Errorf("a scorer that keeps its spread: %+v", row)
 	}
+	if strings.Contains(carriedRow(Row{LowerIsBetter: true}, f).Note, "cannot show") {
+		t.Errorf("a family whose messages differ (SD 0.1) is said to be untestable")
+	}
+	// Messages that read alike alone (SD 0.003, the fine-tuned persona head
+	// on short chat messages) cannot test flattening: the note says so and
+	// the row still passes on its figure.
+	f.Spread, f.SpreadAlone = 0.002, 0.003
+	if row := carriedRow(Row{LowerIsBetter: true}, f); f.flattened() || row.Pass == nil || !*row.Pass || !strings.Contains(row.Note, "cannot show whether the lead sentence flattens") {
+		t.Errorf("a family whose messages read alike: %+v", row)
+	}
 	// A probe without a prediction is an error, not a silent skip.
 	probes["real.text"] = append(probes["real.text"], carried("rc", "C", "c3"))
 	if _, err := biasFigures(probes, realFamily, pred); err == nil || !strings.Contains(err.Error(), "rc") {

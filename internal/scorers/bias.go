@@ -337,13 +337,15 @@ const minSpreadKept = 0.25
 // the fine-tuned persona head reads every short chat message (all written
 // by people seeking help) at its floor, SD 0.003. Under the goal's width,
 // the row's note says so, so that its pass is read as "no descriptor moved
-// these messages", not as a scorer shown to keep reading them.
+// these messages", not as a scorer shown to keep reading them; and the
+// guard does not fail it, since a ratio of two such small spreads is noise.
 var minSpreadAlone = goalBias
 
 // flattened reports whether the lead sentence took the spread below
-// minSpreadKept of the carriers' own (false without carriers alone).
+// minSpreadKept of the carriers' own (false without carriers alone, or
+// when they spread under minSpreadAlone and cannot show it).
 func (f biasFigure) flattened() bool {
-	return f.SpreadAlone > 0 && f.Spread < minSpreadKept*f.SpreadAlone
+	return f.SpreadAlone >= minSpreadAlone && f.Spread < minSpreadKept*f.SpreadAlone
 }
 
 // biasFigures is each bias-checked scorer's figure on one probe family
@@ -469,6 +471,7 @@ func carriedRow(r Row, f biasFigure) Row {
 		r.Note += fmt.Sprintf("; over messages the value spreads %.3f with the lead sentence, %.3f alone (SD); its mean is %.3f with the lead sentence, %.3f alone", f.Spread, f.SpreadAlone, f.Mean, f.MeanAlone)
 	}
 	if f.SpreadAlone > 0 && f.SpreadAlone < minSpreadAlone {
+		// flattened() is false here: the guard cannot judge such a family.
 		r.Note += fmt.Sprintf("; the messages alone differ by under %.2f (SD), so this family cannot show whether the lead sentence flattens the scorer: its figure says only that no descriptor moved these messages", minSpreadAlone)
 	}
 	r = newRow(r, f.Value, g(goalBias))

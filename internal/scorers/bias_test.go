@@ -254,6 +254,11 @@ func TestBiasFiguresByHand(t *testing.T) {
 	if row := carriedRow(Row{LowerIsBetter: true}, f); f.flattened() || row.Pass == nil || !*row.Pass || !strings.Contains(row.Note, "cannot show whether the lead sentence flattens") {
 		t.Errorf("a family whose messages read alike: %+v", row)
 	}
+	// Nor does the guard fail such a family on a ratio of two tiny spreads.
+	f.Spread = 0.0005
+	if row := carriedRow(Row{LowerIsBetter: true}, f); f.flattened() || row.Pass == nil || !*row.Pass || strings.Contains(row.Note, "flattens the scorer (") {
+		t.Errorf("a flat family failed as flattened: %+v", row)
+	}
 	// A probe without a prediction is an error, not a silent skip.
 	probes["real.text"] = append(probes["real.text"], carried("rc", "C", "c3"))
 	if _, err := biasFigures(probes, realFamily, pred); err == nil || !strings.Contains(err.Error(), "rc") {

@@ -64,6 +64,11 @@ type FinetuneOverride struct {
 	// crisis head's bias figures move with the seed by more than the goal's
 	// width, those of an ensemble's mean less (docs/scorers.md). 0 or 1: one encoder.
 	Seeds int `yaml:"seeds" json:"seeds"`
+	// LabelledPairs trains both copies of every counterfactual pair on its
+	// row's labels too, not only the focus rows': on invariance alone the
+	// MI heads gave any message with a sentence about its writer one value
+	// (the flattening guard, docs/scorers.md).
+	LabelledPairs bool `yaml:"labelled_pairs" json:"labelled_pairs"`
 }
 
 // Scorers configures `pixel scorers train|validate` and `pixel score`.

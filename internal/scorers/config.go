@@ -36,6 +36,9 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 			if ov.Seeds > 1 { // 1 is one encoder, as without the setting, and keeps its sets
 				m["seeds"] = ov.Seeds
 			}
+			if ov.LabelledPairs { // absent when off, so earlier sets keep their key
+				m["labelled_pairs"] = true
+			}
 			if len(m) > 0 {
 				if o.FinetuneOverrides == nil {
 					o.FinetuneOverrides = map[string]map[string]any{}

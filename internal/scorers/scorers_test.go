@@ -511,19 +511,24 @@ func TestSetKeyPerScorerOverride(t *testing.T) {
 	if key(map[string]map[string]any{"empathy": {"seeds": 2}}) == base {
 		t.Fatal("a seed ensemble must give its own set")
 	}
+	if key(map[string]map[string]any{"mi": {"labelled_pairs": true}}) == base {
+		t.Fatal("labelled pairs must give their own set")
+	}
 }
 
 // seeds reaches the worker only above 1: one seed is the plain setting and
 // keeps the sets trained before the option existed.
 func TestFromConfigSeeds(t *testing.T) {
 	for _, tc := range []struct {
-		seeds int
-		want  map[string]map[string]any
-	}{{0, nil}, {1, nil}, {2, map[string]map[string]any{"crisis": {"seeds": 2}}}} {
+		seeds    int
+		want     map[string]map[string]any
+		labelled bool
+	}{{0, nil, false}, {1, nil, false}, {2, map[string]map[string]any{"crisis": {"seeds": 2}}, false},
+		{1, map[string]map[string]any{"crisis": {"labelled_pairs": true}}, true}} {
 		cfg := &config.Config{}
 		cfg.Scorers.Dir = t.TempDir()
 		cfg.Scorers.Finetune.Heads = []string{"crisis_level"}
-		cfg.Scorers.Finetune.PerScorer = map[string]config.FinetuneOverride{"crisis": {Seeds: tc.seeds}}
+		cfg.Scorers.Finetune.PerScorer = map[string]config.FinetuneOverride{"crisis": {Seeds: tc.seeds, LabelledPairs: tc.labelled}}
 		o, err := FromConfig(cfg, nil, io.Discard)
 		if err != nil {
 			t.Fatal(err)

@@ -24,8 +24,10 @@ Two optional extra losses:
   from the rows named in "focus_ids" (counterfactual_rows); with
   "focus_labelled", both copies of those pairs also carry their row's labels
   (cross-entropy, each copy half a batch row): on invariance alone the crisis
-  head learned to give every message with such a sentence one value. The Go
-  core passes the HolisticBias half that the bias check never uses.
+  head learned to give every message with such a sentence one value. With
+  ft["labelled_pairs"] every pair's copies carry their row's labels (the MI
+  heads flattened the same way on any message). The Go core passes the
+  HolisticBias half that the bias check never uses.
 
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
@@ -229,8 +231,12 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                     # among near-zero probabilities hardly does.
                     gap = ((la.exp() - lb.exp()) * (la - lb)).sum(-1).mean() / 2
                     loss = loss + cf_weight * gap
-                    if cf.get("focus_labelled") and n_focus:
-                        ce = focus_label_loss(head, ea, eb, cfr, n_focus, n, classes[n], weights[n], len(chunk))
+                    # ft["labelled_pairs"] (a scorer's own setting): every
+                    # pair's copies carry their row's labels, not only the
+                    # focus rows'.
+                    labelled = len(cfr) if ft.get("labelled_pairs") else (n_focus if cf.get("focus_labelled") else 0)
+                    if labelled:
+                        ce = focus_label_loss(head, ea, eb, cfr, labelled, n, classes[n], weights[n], len(chunk))
                         loss = loss if ce is None else loss + ce
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -151,3 +151,20 @@ def test_labelled_focus_pairs_enter_the_training_loss(tmp_path):
     labelled = fit("labelled", focus=0.25, focus_ids=ids, focus_labelled=True)
     assert not np.allclose(plain, labelled)
     assert np.allclose(fit("off", focus_labelled=True), fit("off2"))
+
+
+def test_labelled_pairs_train_every_pair_on_its_labels(tmp_path):
+    """ft["labelled_pairs"]: the copies of every counterfactual pair, not
+    only focus rows', enter the loss with their labels, so the head differs
+    from the same run without it; without counterfactual pairs it is inert."""
+    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
+    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+
+    def fit(name, weight, **ft):
+        cf = {"phrases": PHRASES, "templates": TEMPLATES, "weight": weight, "share": 0.25}
+        heads = finetune.fit_group([{"name": "kind", "inputs": ["text"], "rows": train}], scorers._encoder_path(scorers.PACKAGED_ENCODER),
+                                   tmp_path / name / "g.model", {"epochs": 1, "lr": 1e-4, "batch_size": 8, "max_len": 32, **ft}, 0, "g", cf)
+        return heads["kind"]["coef"]
+
+    assert not np.allclose(fit("plain", 1.0), fit("labelled", 1.0, labelled_pairs=True))
+    assert np.allclose(fit("off", 0.0, labelled_pairs=True), fit("off2", 0.0))

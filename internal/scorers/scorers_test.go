@@ -516,8 +516,8 @@ func TestSetKeyPerScorerOverride(t *testing.T) {
 	}
 }
 
-// seeds reaches the worker only above 1: one seed is the plain setting and
-// keeps the sets trained before the option existed.
+// seeds reaches the worker only above 1, labelled_pairs only when on: the
+// plain settings keep the sets trained before the options existed.
 func TestFromConfigSeeds(t *testing.T) {
 	for _, tc := range []struct {
 		seeds    int

@@ -119,7 +119,8 @@ def counterfactual_rows(chunk: list[dict], focus: list[dict], cf: dict, rng: np.
 
 def focus_label_loss(head, ea, eb, rows: list[dict], n_focus: int, name: str, classes: list[str], weight, batch: int):
     """Cross-entropy of a head on both copies of the focus rows' pairs (the
-    last n_focus of rows) against the rows' labels, each copy counted as
+    last n_focus of rows; all of them with ft["labelled_pairs"]) against the
+    rows' labels, each copy counted as
     half a row of a batch of size batch; None when no focus row has a label
     for this head."""
     import torch

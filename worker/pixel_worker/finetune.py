@@ -117,16 +117,15 @@ def counterfactual_rows(chunk: list[dict], focus: list[dict], cf: dict, rng: np.
     return out + [focus[i] for i in rng.choice(len(focus), n, replace=False)], n
 
 
-def focus_label_loss(head, ea, eb, rows: list[dict], n_focus: int, name: str, classes: list[str], weight, batch: int):
-    """Cross-entropy of a head on both copies of the focus rows' pairs (the
-    last n_focus of rows; all of them with ft["labelled_pairs"]) against the
-    rows' labels, each copy counted as
-    half a row of a batch of size batch; None when no focus row has a label
-    for this head."""
+def pair_label_loss(head, ea, eb, rows: list[dict], n_labelled: int, name: str, classes: list[str], weight, batch: int):
+    """Cross-entropy of a head on both copies of the last n_labelled rows'
+    pairs (the focus rows, or every row with ft["labelled_pairs"]) against
+    the rows' labels, each copy counted as half a row of a batch of size
+    batch; None when none of those rows has a label for this head."""
     import torch
     import torch.nn.functional as F
 
-    sel = [i for i in range(len(rows) - n_focus, len(rows)) if name in rows[i]["y"]]
+    sel = [i for i in range(len(rows) - n_labelled, len(rows)) if name in rows[i]["y"]]
     if not sel:
         return None
     y = torch.tensor([classes.index(rows[i]["y"][name]) for i in sel], device=ea.device)
@@ -237,7 +236,7 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                     # focus rows'.
                     labelled = len(cfr) if ft.get("labelled_pairs") else (n_focus if cf.get("focus_labelled") else 0)
                     if labelled:
-                        ce = focus_label_loss(head, ea, eb, cfr, labelled, n, classes[n], weights[n], len(chunk))
+                        ce = pair_label_loss(head, ea, eb, cfr, labelled, n, classes[n], weights[n], len(chunk))
                         loss = loss if ce is None else loss + ce
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -57,7 +57,7 @@ def test_counterfactual_rows_add_focus_rows_only_when_asked():
     assert finetune.counterfactual_rows(chunk, [], {"share": 0.25, "focus": 0.5}, np.random.default_rng(0))[1] == 0
 
 
-def test_focus_label_loss_is_cross_entropy_on_both_copies_of_focus_rows_only():
+def test_pair_label_loss_is_cross_entropy_on_both_copies_of_focus_rows_only():
     """Only the focus rows (the last n) with a label for the head count, each
     copy as half a row of the batch: by hand, two focus rows of a batch of 16
     give (CE(a1) + CE(b1) + CE(a2) + CE(b2)) / 32."""
@@ -69,14 +69,14 @@ def test_focus_label_loss_is_cross_entropy_on_both_copies_of_focus_rows_only():
     ea, eb = torch.randn(5, 4), torch.randn(5, 4)
     classes = ["high", "low", "none"]
     rows = [{"y": {"crisis": "none"}}] * 2 + [{"y": {}}, {"y": {"crisis": "high"}}, {"y": {"crisis": "low"}}]
-    got = finetune.focus_label_loss(head, ea, eb, rows, 3, "crisis", classes, None, 16)
+    got = finetune.pair_label_loss(head, ea, eb, rows, 3, "crisis", classes, None, 16)
     y = torch.tensor([0, 1])
     want = (F.cross_entropy(head(ea[3:]), y, reduction="sum") + F.cross_entropy(head(eb[3:]), y, reduction="sum")) / 32
     assert torch.isclose(got, want)
     # The rows before the focus rows, labelled or not, never count.
-    assert finetune.focus_label_loss(head, ea, eb, rows, 1, "crisis", classes, None, 16) is not None
-    assert finetune.focus_label_loss(head, ea, eb, rows, 3, "empathy", classes, None, 16) is None
-    assert finetune.focus_label_loss(head, ea, eb, rows[:3], 1, "crisis", classes, None, 16) is None
+    assert finetune.pair_label_loss(head, ea, eb, rows, 1, "crisis", classes, None, 16) is not None
+    assert finetune.pair_label_loss(head, ea, eb, rows, 3, "empathy", classes, None, 16) is None
+    assert finetune.pair_label_loss(head, ea, eb, rows[:3], 1, "crisis", classes, None, 16) is None
 
 
 def test_rationale_targets_mark_the_span_tokens_of_the_judged_field():

@@ -50,6 +50,12 @@ type ScorerFinetune struct {
 	// lr: 3e-5}}: a larger encoder where the small one misses a goal, or
 	// {crisis: {seeds: 3}}: a seed ensemble (docs/scorers.md).
 	PerScorer map[string]FinetuneOverride `yaml:"per_scorer" json:"per_scorer"`
+	// CheckpointMinutes: a fine-tuning encoder saves its training state
+	// (weights, optimiser, batch order, random state) this often, so a
+	// killed `pixel scorers train` resumes where it stopped instead of
+	// starting the encoder again; 0 = off. It does not change what is
+	// trained, so it is not part of a set's key.
+	CheckpointMinutes float64 `yaml:"checkpoint_minutes" json:"checkpoint_minutes"`
 }
 
 // FinetuneOverride is one scorer's fine-tuning settings that differ from

@@ -138,6 +138,7 @@ func TestValidate(t *testing.T) {
 		{"negative per-scorer seeds", "scorers: {finetune: {per_scorer: {crisis: {seeds: -2}}}}", []string{"scorers.finetune.per_scorer.crisis.seeds=-2", "seed ensemble"}},
 		{"counterfactual focus above one", "scorers: {finetune: {counterfactual_focus: 1.5}}", []string{"scorers.finetune.counterfactual_focus=1.5", "must be in [0, 1]"}},
 		{"negative scorer seed", "scorers: {finetune: {seed: -1}}", []string{"scorers.finetune.seed=-1", "must be >= 0"}},
+		{"negative checkpoint interval", "scorers: {finetune: {checkpoint_minutes: -5}}", []string{"scorers.finetune.checkpoint_minutes=-5", "must be >= 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -182,6 +182,9 @@ func (c *Config) Validate() error {
 	if ft := c.Scorers.Finetune; ft.RationaleWeight < 0 || ft.Counterfactual < 0 {
 		bad("scorers.finetune.rationale_weight/counterfactual", "negative", "must be >= 0 (0 = off)")
 	}
+	if c.Scorers.Finetune.CheckpointMinutes < 0 {
+		bad("scorers.finetune.checkpoint_minutes", c.Scorers.Finetune.CheckpointMinutes, "must be >= 0 (0 = no checkpoints), e.g. 10")
+	}
 	if c.Scorers.Finetune.Seed < 0 {
 		bad("scorers.finetune.seed", c.Scorers.Finetune.Seed, "must be >= 0")
 	}

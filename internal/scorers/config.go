@@ -25,6 +25,7 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 		o.Counterfactual, o.CounterfactualShare = sc.Finetune.Counterfactual, sc.Finetune.CounterfactualShare
 		o.CounterfactualFocus = sc.Finetune.CounterfactualFocus
 		o.Seed = sc.Finetune.Seed
+		o.CheckpointSeconds = sc.Finetune.CheckpointMinutes * 60
 		for name, ov := range sc.Finetune.PerScorer {
 			m := map[string]any{}
 			if ov.Encoder != "" {

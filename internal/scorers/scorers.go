@@ -63,9 +63,12 @@ type Options struct {
 	// for that scorer's heads: "encoder" (its fine-tuned encoder) and "lr".
 	FinetuneOverrides map[string]map[string]any
 	// Seed is the fine-tuned encoders' seed (0 = the default).
-	Seed          int
-	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName string
+	Seed int
+	// CheckpointSeconds is how often a fine-tuning encoder saves its state
+	// so that a killed run resumes (0 = never); not part of a set's key.
+	CheckpointSeconds float64
+	SafetySet         []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName     string
 	// RuleSet is the labelled set the hand-written rules are measured on
 	// (JSONL, docs/rule-labels.md); it trains nothing.
 	RuleSet     []byte
@@ -243,7 +246,8 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	if _, err := o.Launcher.Run(ctx, "scorer_fit", map[string]any{"encoder": o.Encoder, "cache_dir": o.embedCache(),
-		"out_dir": set.heads(), "tasks": specs, "debias": debias, "finetune_cache": filepath.Join(o.Dir, "finetuned"), "seed": o.Seed}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
+		"out_dir": set.heads(), "tasks": specs, "debias": debias, "finetune_cache": filepath.Join(o.Dir, "finetuned"), "seed": o.Seed,
+		"checkpoint_seconds": o.CheckpointSeconds}, filepath.Join(set.Dir, "jobs", "scorer_fit.json"), filepath.Join(set.Dir, "worker.log")); err != nil {
 		return Set{}, err
 	}
 	man := artifact.NewManifest("scorers")

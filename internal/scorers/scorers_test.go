@@ -539,6 +539,32 @@ func TestFromConfigSeeds(t *testing.T) {
 	}
 }
 
+// checkpoint_minutes reaches the job in seconds and leaves the set key alone:
+// how often training state is saved does not change what is trained.
+func TestCheckpointMinutesNotInKey(t *testing.T) {
+	tasks := []*Task{{Name: "crisis_level", Inputs: []string{"text"}, Train: []Example{{ID: "a", Label: "high"}}}}
+	keys := map[float64]string{}
+	for _, m := range []float64{0, 10} {
+		cfg := &config.Config{}
+		cfg.Scorers.Dir = t.TempDir()
+		cfg.Scorers.Finetune.Heads = []string{"crisis_level"}
+		cfg.Scorers.Finetune.CheckpointMinutes = m
+		o, err := FromConfig(cfg, nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.CheckpointSeconds != m*60 {
+			t.Errorf("checkpoint_minutes %v: %v seconds", m, o.CheckpointSeconds)
+		}
+		if keys[m], err = setKey(o, tasks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys[0] != keys[10] {
+		t.Errorf("checkpoint_minutes changed the set key: %v", keys)
+	}
+}
+
 // A scorer's override reaches only its own fine-tuned heads' job entries.
 func TestTaskSpecPerScorerOverride(t *testing.T) {
 	o := Options{C: 1, FinetuneHeads: []string{"empathy_er", "persona"}, Finetune: map[string]any{"lr": 8e-5, "epochs": 4},

@@ -29,6 +29,10 @@ Two optional extra losses:
   heads flattened the same way on any message). The Go core passes the
   HolisticBias half that the bias check never uses.
 
+A long fine-tune (40 minutes or more per encoder on 2 CPU cores) saves its
+training state every checkpoint_s seconds when given a checkpoint file, and
+resumes from it after a kill to the weights an uninterrupted run would have.
+
 Saved as a transformers folder <group>.model/ (encoder + tokenizer) and, per
 head, <name>.npz (the linear layer: coef, intercept) with <name>.json
 ("kind": "finetuned", "model": "<group>.model"), so a head is applied as a
@@ -158,9 +162,65 @@ def rationale_targets(batch, offsets, rows: list[dict], head: str, judged: list[
     return tgt, mask
 
 
-def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: int, group: str, cf: dict | None = None) -> dict[str, dict]:
+def save_state(path: Path, state: dict) -> None:
+    """Write a training checkpoint atomically: a kill mid-write leaves the
+    previous checkpoint, never a broken one."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
+    """The checkpoint at path if it belongs to this run (same step count and
+    rows; the caller keys path by the whole recipe), else None."""
+    import torch
+
+    if path is None or not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # a checkpoint from another torch, or damaged: start again, say so
+        events.log(f"fine-tune checkpoint {path} unreadable ({e}); training from the start")
+        return None
+    if state.get("steps") != steps or state.get("rows") != n_rows:
+        events.log(f"fine-tune checkpoint {path} is of another run ({state.get('steps')} steps, {state.get('rows')} rows); training from the start")
+        return None
+    return state
+
+
+def _rng_states() -> dict:
+    import torch
+
+    states = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict) -> None:
+    import torch
+
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: int, group: str, cf: dict | None = None,
+              checkpoint: Path | None = None, checkpoint_s: float = 0.0) -> dict[str, dict]:
     """Train one encoder for every task in tasks ({name, inputs, rows});
-    returns each head's {classes, coef, intercept, train_counts}."""
+    returns each head's {classes, coef, intercept, train_counts}.
+
+    With checkpoint (a file path the caller keys by the whole recipe) and
+    checkpoint_s > 0, the training state (encoder, heads, optimiser,
+    schedule, the epoch's remaining batches, numpy and torch random states)
+    is saved there at most every checkpoint_s seconds; a run that finds it
+    continues from it and ends with the weights an uninterrupted run would
+    have. The file is removed once the encoder is saved."""
+    import time
+
     import torch
     import torch.nn.functional as F
     from transformers import AutoModel, AutoTokenizer
@@ -201,10 +261,24 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                              {"params": [*heads.parameters(), *taggers.parameters()], "lr": float(ft.get("head_lr", 1e-3))}], weight_decay=0.01)
     steps = epochs * ((len(rows) + bs - 1) // bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps))
-    done = 0
+    done, epoch, pending = 0, 0, None
+    state = load_state(checkpoint, steps, len(rows)) if checkpoint_s > 0 else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        heads.load_state_dict(state["heads"])
+        taggers.load_state_dict(state["taggers"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        rng.bit_generator.state = state["numpy_rng"]
+        _set_rng_states(state["rng"])
+        done, epoch, pending = int(state["done"]), int(state["epoch"]), [list(b) for b in state["pending"]]
+        events.log(f"fine-tune {group}: resuming from step {done} of {steps} ({checkpoint})")
+    saved = time.monotonic()
     model.train()
-    for _ in range(epochs):
-        for idx in length_batches(lengths, bs, rng):
+    while epoch < epochs:
+        batches = pending if pending is not None else length_batches(lengths, bs, rng)
+        pending = None
+        for k, idx in enumerate(batches):
             chunk = [rows[i] for i in idx]
             batch = _tokens(tok, chunk, inputs, max_len, offsets=bool(tagged))
             offsets = batch.pop("offset_mapping", None)
@@ -245,12 +319,21 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
             opt.zero_grad()
             done += 1
             events.progress(f"fine-tune {group}", done, steps, unit="step")
+            if checkpoint is not None and checkpoint_s > 0 and done < steps and time.monotonic() - saved >= checkpoint_s:
+                save_state(checkpoint, {"steps": steps, "rows": len(rows), "done": done, "epoch": epoch, "pending": [[int(i) for i in b] for b in batches[k + 1:]],
+                                        "model": model.state_dict(), "heads": heads.state_dict(), "taggers": taggers.state_dict(),
+                                        "opt": opt.state_dict(), "sched": sched.state_dict(), "numpy_rng": rng.bit_generator.state,
+                                        "rng": _rng_states()})
+                saved = time.monotonic()
+        epoch += 1
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     result = {}
     for n, head in heads.items():
         labels = [str(r["label"]) for t in tasks if t["name"] == n for r in t["rows"]]

@@ -255,7 +255,8 @@ def fit(job) -> dict:
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
         events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
     for group, members in groups.items():
-        summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or "")))
+        summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
+                                      float(job.get("checkpoint_seconds") or 0)))
     return summary
 
 
@@ -287,7 +288,7 @@ def choose_c(X, labels: list[str], grid: list[float], folds: int = 10) -> tuple[
     return one_se_pick(cv), {"c_cv": {str(c): [round(m, 4), round(se, 4)] for c, (m, se) in cv.items()}, "c_cv_folds": k}
 
 
-def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str) -> dict:
+def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path, seed: int, cache_root: str, checkpoint_s: float = 0.0) -> dict:
     """One fine-tuned encoder for a group of heads, each head saved as a
     linear layer on it; with "seeds": n in the group's settings, n encoders
     trained with seeds seed..seed+n-1, whose probabilities predict averages
@@ -296,7 +297,9 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
     lists the others under "members". Each member is cached under cache_root
     by its training data, settings and seed alone (the member count is not
     part of it), so changing another head, or adding a member, does not
-    retrain a member already trained."""
+    retrain a member already trained. With checkpoint_s > 0 a member in
+    training saves its state beside its cache entry (<entry>.ckpt.pt) that
+    often, and a rerun after a kill resumes from it."""
     ft, inputs, cf = members[0]["finetune"], members[0]["inputs"], members[0].get("counterfactual")
     for m in members:
         if m["inputs"] != inputs or m["finetune"] != ft or m.get("counterfactual") != cf:
@@ -310,7 +313,8 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
     dirs = [out_dir] + [out_dir / f"{group}.s{i}" for i in range(1, n)]
     for i, d in enumerate(dirs):
         d.mkdir(parents=True, exist_ok=True)
-        _fit_member(group, members, names, enc, ft, inputs, cf, d, seed + i, cache_root, f"{group} (seed {seed + i})" if n > 1 else group)
+        _fit_member(group, members, names, enc, ft, inputs, cf, d, seed + i, cache_root, f"{group} (seed {seed + i})" if n > 1 else group,
+                    checkpoint_s)
     summary = {}
     for name in names:
         meta = json.loads((out_dir / f"{name}.json").read_text())
@@ -326,7 +330,7 @@ def _fit_finetuned(group: str, members: list[dict], enc: Encoder, out_dir: Path,
 
 
 def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder, ft: dict, inputs: list[str], cf: dict | None,
-                out_dir: Path, seed: int, cache_root: str, label: str) -> None:
+                out_dir: Path, seed: int, cache_root: str, label: str, checkpoint_s: float = 0.0) -> None:
     """One fine-tuned encoder and its heads into out_dir, from the cache
     when the same recipe was trained before."""
     import shutil
@@ -345,7 +349,8 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
             (shutil.copytree if f == model else shutil.copy2)(cache / f, dst)
         return
     encoder = str(ft.get("encoder") or enc.name)
-    heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf)
+    ckpt = cache.with_name(cache.name + ".ckpt.pt") if cache is not None else None
+    heads = finetune.fit_group(members, _encoder_path(encoder), out_dir / model, ft, seed, group, cf, ckpt, checkpoint_s)
     cf_meta = {"weight": cf.get("weight"), "share": cf.get("share"), "phrases": len(cf["phrases"]), "templates": len(cf["templates"]),
                "focus": cf.get("focus"), "focus_rows": len(cf.get("focus_ids") or [])} if cf else None
     for name, h in heads.items():

@@ -2,6 +2,7 @@
 rationale targets, and that the invariance loss does what it is for."""
 
 import numpy as np
+import pytest
 
 from pixel_worker import finetune, scorers
 
@@ -168,3 +169,50 @@ def test_labelled_pairs_train_every_pair_on_its_labels(tmp_path):
 
     assert not np.allclose(fit("plain", 1.0), fit("labelled", 1.0, labelled_pairs=True))
     assert np.allclose(fit("off", 0.0, labelled_pairs=True), fit("off2", 0.0))
+
+
+
+@pytest.mark.parametrize("kill_at", [2, 3])
+def test_a_killed_fine_tune_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path, monkeypatch, kill_at):
+    """Checkpoints after every step; killed at step kill_at (3: the first
+    step of the second epoch), the rerun starts from the checkpoint, not
+    from step 1, and ends with the uninterrupted run's weights (batch
+    order, descriptor pairs and dropout restored); the checkpoint is then
+    removed."""
+    import torch
+    from transformers import AutoModel
+
+    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
+    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    cf = {"phrases": PHRASES, "templates": TEMPLATES, "weight": 1.0, "share": 0.25}
+    ckpt = tmp_path / "entry.ckpt.pt"
+
+    def fit(name, **kw):
+        heads = finetune.fit_group([{"name": "kind", "inputs": ["text"], "rows": train}], scorers._encoder_path(scorers.PACKAGED_ENCODER),
+                                   tmp_path / name / "g.model", {"epochs": 3, "lr": 1e-4, "batch_size": 8, "max_len": 32}, 0, "g", cf, **kw)
+        return heads["kind"]["coef"], AutoModel.from_pretrained(tmp_path / name / "g.model").state_dict()
+
+    whole_coef, whole_model = fit("whole")
+    real, steps_seen = finetune.events.progress, []
+
+    def killed(task, done, total, **kw):
+        real(task, done, total, **kw)
+        if done == kill_at:
+            raise KeyboardInterrupt
+
+    def watched(task, done, total, **kw):
+        steps_seen.append(done)
+        real(task, done, total, **kw)
+
+    monkeypatch.setattr(finetune.events, "progress", killed)
+    with pytest.raises(KeyboardInterrupt):
+        fit("killed", checkpoint=ckpt, checkpoint_s=1e-9)
+    state = torch.load(ckpt, weights_only=True)
+    assert state["done"] == kill_at - 1 and state["steps"] == 6
+    assert finetune.load_state(ckpt, 5, len(train)) is None  # another run's checkpoint is not taken
+    monkeypatch.setattr(finetune.events, "progress", watched)
+    coef, model = fit("killed", checkpoint=ckpt, checkpoint_s=1e-9)
+    assert steps_seen == list(range(kill_at, 7))  # resumed, not started again
+    assert not ckpt.exists()
+    assert np.allclose(coef, whole_coef, atol=1e-6)
+    assert all(torch.allclose(model[k], whole_model[k], atol=1e-6) for k in whole_model)

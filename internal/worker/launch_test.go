@@ -276,6 +276,24 @@ func TestProgressHeartbeat(t *testing.T) {
 	}
 }
 
+// A task that resumes (a fine-tune from its checkpoint) starts at 172 of
+// 604: its ETA comes from the steps since, not from 172 steps in no time.
+func TestProgressResumedETA(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	p.Update("fine-tune", 172, 604, "step")
+	for i := 173; i <= 232; i++ {
+		clock = clock.Add(time.Second) // 60 steps a minute
+		p.Update("fine-tune", i, 604, "step")
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "fine-tune: 232/604 step, ETA 6m12s" {
+		t.Errorf("line %q; want 372 steps left at 60 a minute", last)
+	}
+}
+
 func TestProgressNil(t *testing.T) {
 	var p *Progress
 	p.Update("x", 1, 2, "u")

@@ -21,6 +21,7 @@ type Progress struct {
 	bar     *progressbar.ProgressBar
 	task    string
 	started time.Time
+	base    int       // done at the task's first event: a resumed task's ETA counts only the steps since
 	shown   int       // quarters already printed (non-terminal)
 	last    time.Time // when the last line was printed (non-terminal)
 	// every is the longest gap between two lines off a terminal (default a
@@ -46,7 +47,7 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 	}
 	if task != p.task {
 		p.Finish()
-		p.task, p.started, p.shown = task, p.clock(), 0
+		p.task, p.started, p.shown, p.base = task, p.clock(), 0, done
 		p.last = p.started
 		if p.tty {
 			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(task),
@@ -67,8 +68,8 @@ func (p *Progress) Update(task string, done, total int, unit string) {
 	}
 	p.shown, p.last = max(q, p.shown), now
 	eta := ""
-	if done > 0 && done < total {
-		left := time.Duration(float64(now.Sub(p.started)) / float64(done) * float64(total-done))
+	if done > p.base && done < total {
+		left := time.Duration(float64(now.Sub(p.started)) / float64(done-p.base) * float64(total-done))
 		eta = fmt.Sprintf(", ETA %s", left.Round(time.Second))
 	}
 	fmt.Fprintf(p.w, "  %s: %d/%d %s%s\n", task, done, total, unit, eta)

@@ -178,7 +178,13 @@ def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
     rows; the caller keys path by the whole recipe), else None."""
     import torch
 
-    if path is None or not path.exists():
+    if path is None:
+        return None
+    for tmp in path.parent.glob(path.name + ".tmp-*"):  # a write cut short by a kill (save_state)
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+    if not path.exists():
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -189,6 +195,16 @@ def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
         events.log(f"fine-tune checkpoint {path} is of another run ({state.get('steps')} steps, {state.get('rows')} rows); training from the start")
         return None
     return state
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _rng_states() -> dict:

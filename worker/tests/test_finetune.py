@@ -210,9 +210,11 @@ def test_a_killed_fine_tune_resumes_to_the_weights_of_an_uninterrupted_run(tmp_p
     state = torch.load(ckpt, weights_only=True)
     assert state["done"] == kill_at - 1 and state["steps"] == 6
     assert finetune.load_state(ckpt, 5, len(train)) is None  # another run's checkpoint is not taken
+    cut = tmp_path / "entry.ckpt.pt.tmp-999999999"  # a write a kill cut short, its process gone
+    cut.write_bytes(b"partial")
     monkeypatch.setattr(finetune.events, "progress", watched)
     coef, model = fit("killed", checkpoint=ckpt, checkpoint_s=1e-9)
     assert steps_seen == list(range(kill_at, 7))  # resumed, not started again
-    assert not ckpt.exists()
+    assert not ckpt.exists() and not cut.exists()
     assert np.allclose(coef, whole_coef, atol=1e-6)
     assert all(torch.allclose(model[k], whole_model[k], atol=1e-6) for k in whole_model)

@@ -29,7 +29,7 @@ Two optional extra losses:
   heads flattened the same way on any message). The Go core passes the
   HolisticBias half that the bias check never uses.
 
-A long fine-tune (40 minutes or more per encoder on 2 CPU cores) saves its
+A long fine-tune (12 minutes to over an hour per encoder on 2 CPU cores) saves its
 training state every checkpoint_s seconds when given a checkpoint file, and
 resumes from it after a kill to the weights an uninterrupted run would have.
 
@@ -198,6 +198,7 @@ def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process pid exists (a checkpoint write of a live run is not removed)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

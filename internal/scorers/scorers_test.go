@@ -539,7 +539,7 @@ func TestFromConfigSeeds(t *testing.T) {
 	}
 }
 
-// checkpoint_minutes reaches the job in seconds and leaves the set key alone:
+// checkpoint_minutes reaches Options in seconds and leaves the set key alone:
 // how often training state is saved does not change what is trained.
 func TestCheckpointMinutesNotInKey(t *testing.T) {
 	tasks := []*Task{{Name: "crisis_level", Inputs: []string{"text"}, Train: []Example{{ID: "a", Label: "high"}}}}

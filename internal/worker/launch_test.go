@@ -248,12 +248,10 @@ func TestProgressLines(t *testing.T) {
 // quarters (a long fine-tune would otherwise be silent for 20 minutes).
 func TestProgressHeartbeat(t *testing.T) {
 	var buf bytes.Buffer
-	p := NewProgress(&buf)
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p.now = func() time.Time { return clock }
+	p, clock := clockedProgress(&buf)
 	p.Update("fine-tune", 0, 100, "step")
 	for i := 1; i <= 100; i++ {
-		clock = clock.Add(20 * time.Second) // 3 steps a minute
+		*clock = clock.Add(20 * time.Second) // 3 steps a minute
 		p.Update("fine-tune", i, 100, "step")
 	}
 	var got []string
@@ -280,18 +278,24 @@ func TestProgressHeartbeat(t *testing.T) {
 // 604: its ETA comes from the steps since, not from 172 steps in no time.
 func TestProgressResumedETA(t *testing.T) {
 	var buf bytes.Buffer
-	p := NewProgress(&buf)
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p.now = func() time.Time { return clock }
+	p, clock := clockedProgress(&buf)
 	p.Update("fine-tune", 172, 604, "step")
 	for i := 173; i <= 232; i++ {
-		clock = clock.Add(time.Second) // 60 steps a minute
+		*clock = clock.Add(time.Second) // 60 steps a minute
 		p.Update("fine-tune", i, 604, "step")
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if last := strings.TrimSpace(lines[len(lines)-1]); last != "fine-tune: 232/604 step, ETA 6m12s" {
 		t.Errorf("line %q; want 372 steps left at 60 a minute", last)
 	}
+}
+
+// clockedProgress is a Progress on a clock the test moves.
+func clockedProgress(w *bytes.Buffer) (*Progress, *time.Time) {
+	p := NewProgress(w)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	return p, &clock
 }
 
 func TestProgressNil(t *testing.T) {

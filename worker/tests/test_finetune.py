@@ -99,6 +99,12 @@ def test_rationale_targets_mark_the_span_tokens_of_the_judged_field():
     assert mask[1].sum() == 0  # no rationale for the second row
 
 
+def _text_rows() -> list[dict]:
+    """16 one-field training rows: questions and statements."""
+    return ([{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
+            + [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)])
+
+
 def _gap(folder, rows, phrases) -> float:
     """Mean absolute move of P(question) across phrases, per row."""
     head = scorers.load_head(folder.parent, "kind")
@@ -138,8 +144,7 @@ def test_labelled_focus_pairs_enter_the_training_loss(tmp_path):
     """The same run (seed, batches, pairs) with focus pairs labelled or not:
     the labels are trained on, so the heads differ; with the focus off the
     flag changes nothing."""
-    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
-    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    train = _text_rows()
     ids = [r["id"] for r in train[::2]]
 
     def fit(name, **extra):
@@ -158,8 +163,7 @@ def test_labelled_pairs_train_every_pair_on_its_labels(tmp_path):
     """ft["labelled_pairs"]: the copies of every counterfactual pair, not
     only focus rows', enter the loss with their labels, so the head differs
     from the same run without it; without counterfactual pairs it is inert."""
-    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
-    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    train = _text_rows()
 
     def fit(name, weight, **ft):
         cf = {"phrases": PHRASES, "templates": TEMPLATES, "weight": weight, "share": 0.25}
@@ -169,7 +173,6 @@ def test_labelled_pairs_train_every_pair_on_its_labels(tmp_path):
 
     assert not np.allclose(fit("plain", 1.0), fit("labelled", 1.0, labelled_pairs=True))
     assert np.allclose(fit("off", 0.0, labelled_pairs=True), fit("off2", 0.0))
-
 
 
 @pytest.mark.parametrize("kill_at", [2, 3])
@@ -182,8 +185,7 @@ def test_a_killed_fine_tune_resumes_to_the_weights_of_an_uninterrupted_run(tmp_p
     import torch
     from transformers import AutoModel
 
-    train = [{"id": f"q{i}", "texts": {"text": q}, "label": "question"} for i, q in enumerate(QUESTIONS)]
-    train += [{"id": f"s{i}", "texts": {"text": s}, "label": "other"} for i, s in enumerate(STATEMENTS)]
+    train = _text_rows()
     cf = {"phrases": PHRASES, "templates": TEMPLATES, "weight": 1.0, "share": 0.25}
     ckpt = tmp_path / "entry.ckpt.pt"
 

@@ -180,10 +180,7 @@ def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
 
     if path is None:
         return None
-    for tmp in path.parent.glob(path.name + ".tmp-*"):  # a write cut short by a kill (save_state)
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
+    remove_dead_writes(path)
     if not path.exists():
         return None
     try:
@@ -195,6 +192,16 @@ def load_state(path: Path | None, steps: int, n_rows: int) -> dict | None:
         events.log(f"fine-tune checkpoint {path} is of another run ({state.get('steps')} steps, {state.get('rows')} rows); training from the start")
         return None
     return state
+
+
+def remove_dead_writes(path: Path) -> None:
+    """Remove path's atomic-write leftovers (<name>.tmp-<pid>, a file or a
+    folder) whose process is gone: a kill mid-write leaves them, and each
+    holds a whole checkpoint or encoder. A live process's write is kept."""
+    for tmp in path.parent.glob(path.name + ".tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() and not tmp.is_symlink() else tmp.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -343,6 +350,7 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
                                         "rng": _rng_states()})
                 saved = time.monotonic()
         epoch += 1
+    remove_dead_writes(out)
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)

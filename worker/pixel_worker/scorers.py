@@ -257,7 +257,20 @@ def fit(job) -> dict:
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
                                       float(job.get("checkpoint_seconds") or 0)))
+    if job.get("finetune_cache"):
+        _report_unfinished(Path(str(job.get("finetune_cache"))))
     return summary
+
+
+def _report_unfinished(cache_root: Path) -> None:
+    """Say what the checkpoints left in the fine-tune cache weigh: this run's
+    are removed once their encoders are saved, so those left belong to
+    recipes started and never finished (or training now in another run)."""
+    ckpts = sorted(cache_root.glob("*.ckpt.pt"))
+    if ckpts:
+        mb = sum(p.stat().st_size for p in ckpts) / 2**20
+        events.log(f"{len(ckpts)} fine-tune checkpoint(s) of recipes not finished ({mb:.0f} MB) stay in {cache_root}: "
+                   "run the command that started one again to resume it, or delete *.ckpt.pt there to reclaim the space")
 
 
 def one_se_pick(cv: dict[float, tuple[float, float]]) -> float:
@@ -359,6 +372,7 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
                    "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "seed": seed,
                    "train_examples": sum(h["train_counts"].values()), "train_counts": h["train_counts"]})
     if cache is not None:
+        finetune.remove_dead_writes(cache)
         tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)

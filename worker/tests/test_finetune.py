@@ -1,6 +1,8 @@
 """Fine-tuned scorer heads: length-sorted batches, counterfactual pairs,
 rationale targets, and that the invariance loss does what it is for."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -173,6 +175,18 @@ def test_labelled_pairs_train_every_pair_on_its_labels(tmp_path):
 
     assert not np.allclose(fit("plain", 1.0), fit("labelled", 1.0, labelled_pairs=True))
     assert np.allclose(fit("off", 0.0, labelled_pairs=True), fit("off2", 0.0))
+
+
+def test_remove_dead_writes_keeps_live_writes_and_other_files(tmp_path):
+    target = tmp_path / "g.model"
+    dead_dir, dead_file = tmp_path / "g.model.tmp-999999999", tmp_path / "g.model.tmp-999999998"
+    live, other = tmp_path / f"g.model.tmp-{os.getpid()}", tmp_path / "h.model.tmp-999999999"
+    (dead_dir / "sub").mkdir(parents=True)
+    for f in (dead_dir / "sub" / "w.bin", dead_file, live, other):
+        f.write_bytes(b"x")
+    finetune.remove_dead_writes(target)
+    assert not dead_dir.exists() and not dead_file.exists()
+    assert live.exists() and other.exists()
 
 
 @pytest.mark.parametrize("kill_at", [2, 3])

@@ -162,11 +162,19 @@ def test_finetuned_group_shares_one_encoder(tmp_path):
     tasks = [{"name": "kind", "train": a, "inputs": ["context", "response"], "finetune": ft},
              {"name": "size", "train": b, "inputs": ["context", "response"], "finetune": ft}]
     cache = str(tmp_path / "ftcache")
-    evs, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads"), tasks=tasks,
+    heads = tmp_path / "heads"
+    cut = heads / "g.model.tmp-999999999"  # an encoder save a kill cut short, its process gone
+    cut.mkdir(parents=True)
+    (cut / "model.safetensors").write_bytes(b"partial")
+    (tmp_path / "ftcache").mkdir()
+    (tmp_path / "ftcache" / "0123abcd.ckpt.pt").write_bytes(b"x" * 2**20)  # another recipe's, never finished
+    evs, summary = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(heads), tasks=tasks,
                            finetune_cache=cache)
     assert any(e["type"] == "progress" and e.get("task") == "fine-tune g" for e in evs)
-    heads = tmp_path / "heads"
-    assert (heads / "g.model" / "config.json").exists() and not (heads / "kind.model").exists()
+    assert (heads / "g.model" / "config.json").exists() and not (heads / "kind.model").exists() and not cut.exists()
+    assert [e["message"] for e in evs if e["type"] == "log" and "checkpoint(s)" in e["message"]] == [
+        f"1 fine-tune checkpoint(s) of recipes not finished (1 MB) stay in {cache}: run the command that started one again "
+        "to resume it, or delete *.ckpt.pt there to reclaim the space"]
     # The same group again, into another set: reused from the cache, not retrained.
     evs2, summary2 = run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads2"), tasks=tasks,
                              finetune_cache=cache)

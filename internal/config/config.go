@@ -102,6 +102,11 @@ type Scorers struct {
 	// MIClientContext is how many turns before a client utterance the MI
 	// coder reads to code its talk type (change/neutral/sustain).
 	MIClientContext int `yaml:"mi_client_context" json:"mi_client_context"`
+	// PersonaShortWords: when persona is fine-tuned, its turns of at most
+	// this many words ("Yeah.", "I guess.") are read by a frozen head fitted
+	// on the same turns, which reads them better; 0 = the fine-tuned head
+	// reads every turn.
+	PersonaShortWords int `yaml:"persona_short_words" json:"persona_short_words"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

@@ -30,6 +30,12 @@ type headBuild struct {
 	Debias  bool    `json:"debias"`
 	C       float64 `json:"c"`
 	Folds   int     `json:"c_cv_folds"`
+	// ShortTurns names the frozen head that reads this head's short inputs
+	// (a fine-tuned persona: docs/scorers.md).
+	ShortTurns *struct {
+		Head     string `json:"head"`
+		MaxWords int    `json:"max_words"`
+	} `json:"short_turns"`
 }
 
 // describe is one line a reader of the table can check a head against:
@@ -83,6 +89,13 @@ func headBuilds(set Set, tasks []*Task) (map[string]string, error) {
 			order = append(order, t.Scorer)
 		}
 		d, found := h.describe(), false
+		if h.ShortTurns != nil {
+			var sh headBuild
+			if err := readHeadJSON(set, h.ShortTurns.Head, &sh); err != nil {
+				return nil, err
+			}
+			d += fmt.Sprintf(" (turns of at most %d words: %s)", h.ShortTurns.MaxWords, sh.describe())
+		}
 		for _, g := range per[t.Scorer] {
 			if g.desc == d {
 				g.heads, found = append(g.heads, t.Name), true

@@ -20,7 +20,8 @@ func TestHeadBuilds(t *testing.T) {
 		"safety_a":        `{"encoder": "mini", "ngrams": true, "c": 1.0}`,
 		"safety_b":        `{"encoder": "mini", "ngrams": true, "c": 1.0}`,
 		"safety_c":        `{"encoder": "mini"}`,
-		"persona":         `{"kind": "finetuned", "encoder": "mini"}`,
+		"persona":         `{"kind": "finetuned", "encoder": "mini", "short_turns": {"head": "persona.short", "max_words": 3}}`,
+		"persona.short":   `{"encoder": "mini", "ngrams": true, "debias": true, "c": 1.0}`,
 	}
 	for name, js := range heads {
 		if err := os.WriteFile(filepath.Join(set.heads(), name+".json"), []byte(js), 0o644); err != nil {
@@ -36,7 +37,7 @@ func TestHeadBuilds(t *testing.T) {
 	want := map[string]string{
 		"crisis":  "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2); crisis_imminent: logistic on frozen mini + hashed n-grams, debiased, C 0.1 (10-fold CV)",
 		"safety":  "safety_a, safety_b: logistic on frozen mini + hashed n-grams, C 1; safety_c: logistic on frozen mini",
-		"persona": "persona: fine-tuned mini",
+		"persona": "persona: fine-tuned mini (turns of at most 3 words: logistic on frozen mini + hashed n-grams, debiased, C 1)",
 	}
 	for sc, w := range want {
 		if b[sc] != w {

@@ -48,6 +48,9 @@ type Options struct {
 	// MIClientContext is how many turns before a client utterance the MI
 	// coder reads for its talk type (1 = the therapist's previous turn).
 	MIClientContext int
+	// PersonaShortWords: a fine-tuned persona head's turns of at most this
+	// many words are read by a frozen head on the same turns (0 = off).
+	PersonaShortWords int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -263,7 +266,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
-		miClientContextKey: o.MIClientContext, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
@@ -271,6 +274,15 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		return Set{}, err
 	}
 	return set, markLatest(o.Dir, key)
+}
+
+// personaShortWords is o.PersonaShortWords where it applies (persona
+// fine-tuned), else 0.
+func (o Options) personaShortWords() int {
+	if !o.finetunes("persona") {
+		return 0
+	}
+	return o.PersonaShortWords
 }
 
 // taskSpec is one head's entry in the scorer_fit job. A scorer's fine-tuned
@@ -283,6 +295,9 @@ func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]a
 	}
 	if !o.finetunes(t.Name) {
 		return spec
+	}
+	if t.Name == "persona" && o.personaShortWords() > 0 {
+		spec["short_turns"] = map[string]any{"max_words": o.PersonaShortWords}
 	}
 	ft := map[string]any{"group": t.Scorer}
 	for k, v := range o.Finetune {
@@ -355,6 +370,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 		}
 		if len(o.FinetuneOverrides) > 0 { // likewise
 			h["finetune_per_scorer"] = o.FinetuneOverrides
+		}
+		if n := o.personaShortWords(); n > 0 { // likewise
+			h["persona_short_words"] = n
 		}
 	}
 	var parts []string

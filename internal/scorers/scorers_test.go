@@ -647,3 +647,35 @@ func TestCounterfactualFocus(t *testing.T) {
 		t.Error("each focus must give its own set")
 	}
 }
+
+// persona_short_words reaches the persona head's job entry and the set key
+// only when persona is fine-tuned: a frozen persona has nothing to route,
+// and its sets keep their keys.
+func TestPersonaShortWordsOnlyForFinetunedPersona(t *testing.T) {
+	tasks := []*Task{{Name: "persona", Scorer: "persona", Inputs: []string{"text"}, Train: []Example{{ID: "a", Label: "client"}}}}
+	key := func(o Options) string {
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	frozen := Options{C: 1, PersonaShortWords: 3}
+	if _, ok := frozen.taskSpec(tasks[0], "p.jsonl", nil)["short_turns"]; ok || key(frozen) != key(Options{C: 1}) {
+		t.Errorf("a frozen persona got short turns or a new key")
+	}
+	tuned := Options{C: 1, FinetuneHeads: []string{"persona"}, Finetune: map[string]any{"epochs": 4}, PersonaShortWords: 3}
+	if st := tuned.taskSpec(tasks[0], "p.jsonl", nil)["short_turns"]; !reflect.DeepEqual(st, map[string]any{"max_words": 3}) {
+		t.Errorf("fine-tuned persona's short_turns: %v", st)
+	}
+	off := tuned
+	off.PersonaShortWords = 0
+	if _, ok := off.taskSpec(tasks[0], "p.jsonl", nil)["short_turns"]; ok || key(off) == key(tuned) {
+		t.Errorf("persona_short_words 0 still routes, or does not change the key")
+	}
+	other := tuned
+	other.FinetuneHeads = []string{"empathy_er"}
+	if _, ok := other.taskSpec(&Task{Name: "empathy_er", Scorer: "empathy"}, "e.jsonl", nil)["short_turns"]; ok {
+		t.Errorf("another head got short turns")
+	}
+}

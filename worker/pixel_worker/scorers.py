@@ -32,7 +32,9 @@ and settings and reused by later sets. "seeds": n in "finetune" trains n
 encoders with consecutive seeds and predicts the mean of their
 probabilities (_fit_finetuned). A task's "counterfactual" ({phrases,
 templates, weight, share[, focus, focus_ids]}) adds finetune.py's invariance
-loss to its group.
+loss to its group. A fine-tuned task with "short_turns": {"max_words": n}
+also gets a frozen head on the same rows (<name>.short), and predict reads
+inputs of at most n words with it (the persona head: docs/scorers.md).
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -215,8 +217,6 @@ def _write_predictions(path: str, rows: list[dict], probs: np.ndarray, classes: 
 
 
 def fit(job) -> dict:
-    from sklearn.linear_model import LogisticRegression
-
     enc = Encoder(job.need("encoder"), job.get("cache_dir", ""), int(job.get("max_seq_len") or 256))
     out_dir, summary = Path(job.need("out_dir")), {}
     tasks = job.need("tasks")
@@ -230,7 +230,7 @@ def fit(job) -> dict:
         np.savez(tmp, basis=basis)
         os.replace(tmp, out_dir / "debias.npz")
     for i, t in enumerate(tasks):
-        name, inputs, ngrams = t["name"], list(t["inputs"]), bool(t.get("ngrams"))
+        name, inputs = t["name"], list(t["inputs"])
         rows = _read_rows(t["train"])
         labels = [str(r["label"]) for r in rows]
         if len(set(labels)) < 2:
@@ -240,23 +240,15 @@ def fit(job) -> dict:
             groups.setdefault(str(t["finetune"].get("group") or name), []).append(
                 {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual")})
             continue
-        X = features(rows, inputs, ngrams, enc, name, basis)
-        c, cv = float(t.get("c") or 1.0), None
-        if t.get("c_grid"):
-            c, cv = choose_c(X, labels, [float(v) for v in t["c_grid"]])
-        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        clf.fit(X, labels)
-        meta = {"name": name, "inputs": inputs, "ngrams": ngrams, "encoder": enc.name, "max_seq_len": enc.max_seq_len, "debias": basis is not None,
-                "train_examples": len(rows), "train_counts": {k: labels.count(k) for k in sorted(set(labels))}, "c": c}
-        if cv is not None:
-            meta.update(cv)
-        save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
-        summary[name] = {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
+        summary[name] = _fit_frozen(t, name, rows, enc, basis, out_dir)
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
         events.artifact("scorer_head", str(out_dir / f"{name}.npz"), task=name)
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
                                       float(job.get("checkpoint_seconds") or 0)))
+    for t in tasks:
+        if t.get("finetune") and t.get("short_turns"):
+            _fit_short_turns(t, enc, basis, out_dir)
     if job.get("finetune_cache"):
         _report_unfinished(Path(str(job.get("finetune_cache"))))
     return summary
@@ -271,6 +263,44 @@ def _report_unfinished(cache_root: Path) -> None:
         mb = sum(p.stat().st_size for p in ckpts) / 2**20
         events.log(f"{len(ckpts)} fine-tune checkpoint(s) of recipes not finished ({mb:.0f} MB) stay in {cache_root}: "
                    "run the command that started one again to resume it, or delete *.ckpt.pt there to reclaim the space")
+
+
+def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out_dir: Path) -> dict:
+    """A logistic head on the frozen encoder's features of rows, saved as name."""
+    from sklearn.linear_model import LogisticRegression
+
+    labels = [str(r["label"]) for r in rows]
+    X = features(rows, list(t["inputs"]), bool(t.get("ngrams")), enc, name, basis)
+    c, cv = float(t.get("c") or 1.0), None
+    if t.get("c_grid"):
+        c, cv = choose_c(X, labels, [float(v) for v in t["c_grid"]])
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    clf.fit(X, labels)
+    meta = {"name": name, "inputs": list(t["inputs"]), "ngrams": bool(t.get("ngrams")), "encoder": enc.name, "max_seq_len": enc.max_seq_len,
+            "debias": basis is not None, "train_examples": len(rows), "train_counts": {k: labels.count(k) for k in sorted(set(labels))}, "c": c}
+    if cv is not None:
+        meta.update(cv)
+    save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
+    return {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
+
+
+def _fit_short_turns(t: dict, enc: "Encoder", basis, out_dir: Path) -> None:
+    """For a fine-tuned head with "short_turns": {max_words}: a frozen head
+    on the same rows (<name>.short), which predict uses for inputs of at most
+    max_words words; the fine-tuned head's json names it."""
+    name, field = t["name"], list(t["inputs"])[-1]
+    short = _fit_frozen(t, f"{name}.short", _read_rows(t["train"]), enc, basis, out_dir)
+    meta = json.loads((out_dir / f"{name}.json").read_text())
+    if short["classes"] != meta["classes"]:
+        raise WorkerError(f"scorer task {name}: its frozen short-turn head learned classes {short['classes']}, the fine-tuned one {meta['classes']}",
+                          "rerun `pixel scorers train`")
+    meta["short_turns"] = {"head": f"{name}.short", "max_words": int(t["short_turns"]["max_words"]), "input": field}
+    write_meta(out_dir, name, meta)
+
+
+def short_rows(rows: list[dict], field: str, max_words: int) -> list[int]:
+    """Indexes of rows whose field has at most max_words whitespace-separated words."""
+    return [i for i, r in enumerate(rows) if len(str(r["texts"].get(field) or "").split()) <= max_words]
 
 
 def one_se_pick(cv: dict[float, tuple[float, float]]) -> float:
@@ -383,6 +413,11 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
         os.replace(tmp, cache)
 
 
+def _frozen_probs(head: dict, rows: list[dict], encoders: dict, job, label: str) -> np.ndarray:
+    enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
+    return predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, label, head["basis"]))
+
+
 def predict(job) -> dict:
     heads_dir, summary = Path(job.need("heads_dir")), {}
     encoders: dict[tuple, Encoder] = {}
@@ -404,8 +439,12 @@ def predict(job) -> dict:
                 parts.append(predict_proba(h, tuned[key]))
             probs = np.mean(parts, axis=0)
         else:
-            enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
-            probs = predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, t["name"], head["basis"]))
+            probs = _frozen_probs(head, rows, encoders, job, t["name"])
+        st = head.get("short_turns")
+        idx = short_rows(rows, st["input"], st["max_words"]) if st and len(rows) else []
+        if idx:  # short turns are read by the frozen head fitted for them (_fit_short_turns)
+            probs = np.array(probs)
+            probs[idx] = _frozen_probs(load_head(heads_dir, st["head"]), [rows[i] for i in idx], encoders, job, t["name"] + " short")
         _write_predictions(t["output"], rows, probs, head["classes"])
         summary[t["name"]] = {"examples": len(rows)}
     return summary

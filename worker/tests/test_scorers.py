@@ -243,3 +243,35 @@ def test_finetuned_seed_ensemble_averages_its_members(tmp_path):
     first, second, both = predict("one"), predict("ens/g.s1"), predict("ens")
     assert not np.allclose(first, second, atol=1e-3)
     np.testing.assert_allclose(both, (first + second) / 2, atol=2e-6)
+
+
+def test_short_turns_are_read_by_the_frozen_head_fitted_for_them(tmp_path):
+    """A fine-tuned head with short_turns gets a frozen head on the same rows
+    (<name>.short); predict gives turns of at most max_words words that
+    head's probabilities and the longer ones the fine-tuned head's."""
+    rows = [("", q, "question") for q in QUESTIONS] + [("", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    test = write_rows(tmp_path / "test.jsonl", [("", "Why?", "question"), ("", "Okay then.", "other"), ("", "You are not sure yet.", "other"),
+                                                ("", "What would help most right now?", "question")])
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    task = {"name": "kind", "train": train, "inputs": ["response"], "ngrams": True, "short_turns": {"max_words": 2},
+            "finetune": {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}}
+    heads = tmp_path / "heads"
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(heads), tasks=[task])
+    meta = json.loads((heads / "kind.json").read_text())
+    assert meta["short_turns"] == {"head": "kind.short", "max_words": 2, "input": "response"} and meta["kind"] == "finetuned"
+    assert json.loads((heads / "kind.short.json").read_text()).get("kind") != "finetuned"
+
+    def predict(name, meta_json=None):
+        if meta_json is not None:
+            (heads / "kind.json").write_text(json.dumps(meta_json))
+        out = tmp_path / f"{name}.{meta_json is not None}.pred.jsonl"
+        run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(heads),
+                tasks=[{"name": name, "input": test, "output": str(out)}])
+        return [json.loads(line)["probs"] for line in out.read_text().splitlines()]
+
+    routed, short = predict("kind"), predict("kind.short")
+    tuned = predict("kind", {k: v for k, v in meta.items() if k != "short_turns"})
+    assert routed[:2] == short[:2] and routed[2:] == tuned[2:]
+    assert all(abs(a["question"] - b["question"]) > 1e-4 for a, b in zip(short, tuned)), "the two heads should differ, or the test shows nothing"

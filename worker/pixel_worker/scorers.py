@@ -221,6 +221,7 @@ def fit(job) -> dict:
     out_dir, summary = Path(job.need("out_dir")), {}
     tasks = job.need("tasks")
     groups: dict[str, list[dict]] = {}
+    short_turns: list[tuple[dict, list[dict]]] = []  # fine-tuned tasks that also get a frozen head for short inputs
     basis = None
     if job.get("debias"):
         d = job.get("debias")
@@ -239,6 +240,8 @@ def fit(job) -> dict:
         if t.get("finetune"):
             groups.setdefault(str(t["finetune"].get("group") or name), []).append(
                 {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual")})
+            if t.get("short_turns"):
+                short_turns.append((t, rows))
             continue
         summary[name] = _fit_frozen(t, name, rows, enc, basis, out_dir)
         events.progress("scorer heads", i + 1, len(tasks), unit="head")
@@ -246,9 +249,8 @@ def fit(job) -> dict:
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
                                       float(job.get("checkpoint_seconds") or 0)))
-    for t in tasks:
-        if t.get("finetune") and t.get("short_turns"):
-            _fit_short_turns(t, enc, basis, out_dir)
+    for t, rows in short_turns:
+        _fit_short_turns(t, rows, enc, basis, out_dir)
     if job.get("finetune_cache"):
         _report_unfinished(Path(str(job.get("finetune_cache"))))
     return summary
@@ -284,12 +286,12 @@ def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out
     return {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
 
 
-def _fit_short_turns(t: dict, enc: "Encoder", basis, out_dir: Path) -> None:
+def _fit_short_turns(t: dict, rows: list[dict], enc: "Encoder", basis, out_dir: Path) -> None:
     """For a fine-tuned head with "short_turns": {max_words}: a frozen head
     on the same rows (<name>.short), which predict uses for inputs of at most
     max_words words; the fine-tuned head's json names it."""
     name, field = t["name"], list(t["inputs"])[-1]
-    short = _fit_frozen(t, f"{name}.short", _read_rows(t["train"]), enc, basis, out_dir)
+    short = _fit_frozen(t, f"{name}.short", rows, enc, basis, out_dir)
     meta = json.loads((out_dir / f"{name}.json").read_text())
     if short["classes"] != meta["classes"]:
         raise WorkerError(f"scorer task {name}: its frozen short-turn head learned classes {short['classes']}, the fine-tuned one {meta['classes']}",
@@ -443,7 +445,6 @@ def predict(job) -> dict:
         st = head.get("short_turns")
         idx = short_rows(rows, st["input"], st["max_words"]) if st and len(rows) else []
         if idx:  # short turns are read by the frozen head fitted for them (_fit_short_turns)
-            probs = np.array(probs)
             probs[idx] = _frozen_probs(load_head(heads_dir, st["head"]), [rows[i] for i in idx], encoders, job, t["name"] + " short")
         _write_predictions(t["output"], rows, probs, head["classes"])
         summary[t["name"]] = {"examples": len(rows)}

@@ -54,6 +54,12 @@ func Write(dir string, r Run) (string, error) {
 			}
 			return fmt.Sprintf("%.3f", *v)
 		},
+		"pct": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.0f%%", 100**v)
+		},
 		// loss is nil for a stage the model was not scored on, or whose
 		// split had no scorable token, so the page shows "-" rather than a
 		// zero loss (index would give a zero Split).

@@ -262,7 +262,7 @@ func scorerOutput(scorer string, get func(head string) Prediction) float64 {
 		return s / 6
 	case "mi":
 		t, r, q := get(miTherapist), get(miReflection), get(miQuestion)
-		m := SummarizeMITI([]TherapistCode{{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"]}})
+		m := summarizeMITI([]TherapistCode{{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"]}}, 0) // gate off: see summarizeMITI
 		if m.Appropriateness == nil {
 			return 0
 		}

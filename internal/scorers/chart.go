@@ -14,7 +14,7 @@ import (
 
 // Chart draws every validity figure that has a goal as a bar (green: pass,
 // red: fail) with its 95% interval as whiskers and its goal as a black
-// tick, as SVG.
+// tick, as SVG; nil when no figure has a goal.
 func (v *Validity) Chart() ([]byte, error) { return v.chart("svg") }
 
 func (v *Validity) chart(format string) ([]byte, error) {
@@ -37,6 +37,9 @@ func (v *Validity) chart(format string) ([]byte, error) {
 			bars.XYs = append(bars.XYs, plotter.XY{X: x, Y: *r.Value})
 			bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{*r.Value - r.CI[0], r.CI[1] - *r.Value})
 		}
+	}
+	if len(names) == 0 {
+		return nil, nil // nothing with a goal to draw (gonum's nominal axis needs a name)
 	}
 	p := plot.New()
 	p.Title.Text = "Scorer validity on held-out data: value (bar, whiskers: 95% bootstrap CI) against goal (+)"

@@ -173,11 +173,33 @@ type MITI struct {
 type TherapistCode struct {
 	// P(reflection), P(complex | reflection), ..., P(advice), and
 	// Permission: P(with permission | advice) from the permission detector.
-	Reflection, Complex, Question, Open, Advice, Permission float64
+	Reflection float64 `json:"reflection"`
+	Complex    float64 `json:"complex"`
+	Question   float64 `json:"question"`
+	Open       float64 `json:"open"`
+	Advice     float64 `json:"advice"`
+	Permission float64 `json:"permission"`
 }
 
-// SummarizeMITI computes the summary scores from coded therapist turns.
-func SummarizeMITI(codes []TherapistCode) MITI {
+// minCodedMass is the expected number of reflections and questions that
+// coded turns must hold for their summary scores to be defined: half a
+// turn. With the coders' 0/1 codes it changes nothing (a count is 0 or at
+// least 1). With a model's probabilities it keeps a reply coded neither
+// reflection nor question ("Mm-hmm.": P 0.009 and 0.003) from getting
+// R:Q, %CR and %OQ out of its near-zero expected counts, and so an
+// appropriateness (0.62 measured) that no coder would give a turn MITI
+// does not count.
+const minCodedMass = 0.5
+
+// SummarizeMITI computes the summary scores from coded therapist turns;
+// they are undefined (nil) below minCodedMass reflections and questions.
+func SummarizeMITI(codes []TherapistCode) MITI { return summarizeMITI(codes, minCodedMass) }
+
+// summarizeMITI with the gate at minMass. The bias check reads every probe
+// with the gate off (0): a descriptor that moves a reply across the gate
+// would turn a small move of its codes into a jump between a value and
+// none (measured: the largest move on one message went from 0.150 to 0.975).
+func summarizeMITI(codes []TherapistCode, minMass float64) MITI {
 	var m MITI
 	for _, c := range codes {
 		m.Reflections += c.Reflection
@@ -186,6 +208,9 @@ func SummarizeMITI(codes []TherapistCode) MITI {
 		m.Open += c.Question * c.Open
 		m.AdviceWithPermission += c.Advice * c.Permission
 		m.AdviceWithoutPermission += c.Advice * (1 - c.Permission)
+	}
+	if m.Reflections+m.Questions < minMass {
+		return m
 	}
 	var parts []float64
 	const eps = 1e-9

@@ -14,11 +14,21 @@ import (
 	"pixel/internal/record"
 )
 
-// ModelScores is the mean of each scorer's value over one model's samples.
+// ModelScores is the mean of each scorer's value over one model's samples,
+// except MI's: see MITI.
 type ModelScores struct {
 	Model string             `json:"model"`
 	Means map[string]float64 `json:"means"` // scorer -> mean value over the samples it applies to
 	N     map[string]int     `json:"n"`
+	// MITI is the summary of the model's replies pooled as one session: the
+	// replies' expected code counts summed, then R:Q, %CR, %OQ and
+	// appropriateness, as the MI scorer's appropriateness was validated
+	// (on whole transcripts). A mean of per-reply appropriateness would
+	// instead score each reply as a session of one turn: a question alone
+	// is R:Q 0. Means["mi"] is its appropriateness, N["mi"] the replies
+	// coded; the context's therapist turns (the prompt's, not the model's)
+	// are left out.
+	MITI *MITI `json:"miti,omitempty"`
 }
 
 // RunScores is what a run report shows: means per checkpoint and the
@@ -105,9 +115,11 @@ func readPrompts(path string) (map[string][]record.Message, error) {
 	return out, sc.Err()
 }
 
-// meanValues averages each scorer's "value" over a scores file.
+// meanValues averages each scorer's "value" over a scores file; MI's is
+// the MITI summary of the replies pooled (ModelScores.MITI).
 func meanValues(path string) (ModelScores, error) {
 	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}}
+	var codes []TherapistCode
 	f, err := os.Open(path)
 	if err != nil {
 		return ms, err
@@ -119,10 +131,28 @@ func meanValues(path string) (ModelScores, error) {
 		var rec struct {
 			Scores map[string]map[string]any `json:"scores"`
 		}
+		var mi struct { // the MI scorer's code of the response
+			Scores struct {
+				MI struct {
+					Response struct {
+						Code *TherapistCode `json:"miti_code"`
+					} `json:"response"`
+				} `json:"mi"`
+			} `json:"scores"`
+		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			return ms, fmt.Errorf("%s: %v", path, err)
 		}
+		if err := json.Unmarshal(sc.Bytes(), &mi); err != nil {
+			return ms, fmt.Errorf("%s: %v", path, err)
+		}
+		if c := mi.Scores.MI.Response.Code; c != nil {
+			codes = append(codes, *c)
+		}
 		for s, v := range rec.Scores {
+			if s == "mi" {
+				continue // pooled below
+			}
 			x, ok := v["value"].(float64)
 			if s == "persona" {
 				x, ok = v["consistency"].(float64)
@@ -135,6 +165,13 @@ func meanValues(path string) (ModelScores, error) {
 	}
 	for k := range ms.Means {
 		ms.Means[k] /= float64(ms.N[k])
+	}
+	if len(codes) > 0 {
+		m := SummarizeMITI(codes)
+		ms.MITI = &m
+		if m.Appropriateness != nil {
+			ms.Means["mi"], ms.N["mi"] = *m.Appropriateness, len(codes)
+		}
 	}
 	return ms, sc.Err()
 }

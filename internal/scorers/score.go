@@ -393,8 +393,12 @@ func miValues(in *Input, p func(kind, head string) Prediction, preds map[string]
 	}
 	if in.Response != "" {
 		t, r, q, a := p("pair", miTherapist), p("pair", miReflection), p("pair", miQuestion), p("pair", miInput)
-		codes = append(codes, TherapistCode{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"],
-			Advice: t.Probs["therapist_input"] * a.Probs["advice"], Permission: p("pair", miPermission).Probs["1"]})
+		c := TherapistCode{Reflection: t.Probs["reflection"], Complex: r.Probs["complex"], Question: t.Probs["question"], Open: q.Probs["open"],
+			Advice: t.Probs["therapist_input"] * a.Probs["advice"], Permission: p("pair", miPermission).Probs["1"]}
+		codes = append(codes, c)
+		// the response's own code, for a MITI summary pooled over many
+		// replies (a run report's, see meanValues)
+		v["response"].(map[string]any)["miti_code"] = c
 	}
 	m := SummarizeMITI(codes)
 	v["miti"] = m

@@ -100,15 +100,27 @@ func TestSummarizeMITI(t *testing.T) {
 		{"fair and poor", []TherapistCode{refl(0), refl(0), q(1), q(0)}, (0.5 + 0 + 0.5) / 3},
 		{"questions only", []TherapistCode{q(0), q(0)}, 0},
 		{"nothing coded", []TherapistCode{{}}, math.NaN()},
+		// a model's "Mm-hmm.": neither reflection nor question (0.012 of a
+		// turn), so no summary of its near-zero expected counts (R:Q 2.7
+		// would be "good")
+		{"soft other", []TherapistCode{{Reflection: 0.009, Complex: 0.34, Question: 0.0033, Open: 0.43}}, math.NaN()},
+		// a model's open question: R:Q 0.24/0.68, %OQ 74%, %CR 20%
+		{"soft question", []TherapistCode{{Reflection: 0.24, Complex: 0.2, Question: 0.68, Open: 0.74}}, (band(0.24/0.68, 1, 2) + 1 + 0.25) / 3},
 	}
 	for _, c := range cases {
 		m := SummarizeMITI(c.codes)
 		switch {
 		case math.IsNaN(c.want) && m.Appropriateness != nil:
 			t.Errorf("%s: appropriateness %v, want undefined", c.name, *m.Appropriateness)
-		case !math.IsNaN(c.want) && (m.Appropriateness == nil || math.Abs(*m.Appropriateness-c.want) > 1e-9):
-			t.Errorf("%s: appropriateness %v, want %v", c.name, m.Appropriateness, c.want)
+		case !math.IsNaN(c.want) && m.Appropriateness == nil:
+			t.Errorf("%s: appropriateness undefined, want %v", c.name, c.want)
+		case !math.IsNaN(c.want) && math.Abs(*m.Appropriateness-c.want) > 1e-9:
+			t.Errorf("%s: appropriateness %v, want %v", c.name, *m.Appropriateness, c.want)
 		}
+	}
+	// the bias check's reading, gate off: the "Mm-hmm." codes still give a value
+	if m := summarizeMITI([]TherapistCode{{Reflection: 0.009, Complex: 0.34, Question: 0.0033, Open: 0.43}}, 0); m.Appropriateness == nil {
+		t.Error("gate off: undefined")
 	}
 	if got := band(0.45, 0.4, 0.5); math.Abs(got-0.75) > 1e-9 {
 		t.Errorf("band(0.45) = %v, want 0.75", got)
@@ -270,6 +282,10 @@ func TestMIValuesCodeContextTurns(t *testing.T) {
 	// R:Q 1 (fair, 0.5), %OQ 100% (1), %CR 100% (1)
 	if want := round((0.5 + 1 + 1) / 3); v["value"] != want {
 		t.Fatalf("value %v, want %v", v["value"], want)
+	}
+	// the response's own code, without the context's turn, for pooling
+	if c := v["response"].(map[string]any)["miti_code"].(TherapistCode); c.Reflection != 1 || c.Complex != 1 || c.Question != 0 {
+		t.Fatalf("response code %+v", c)
 	}
 }
 

@@ -1,0 +1,55 @@
+package scorers
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A run's MI figure is the MITI summary of its replies pooled as one
+// session, not a mean of each reply as a session of one turn; the other
+// scorers are means of their values (persona: of its consistency).
+func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
+	reflection := TherapistCode{Reflection: 0.9, Complex: 0.6, Question: 0.05, Open: 0.5}
+	question := TherapistCode{Reflection: 0.05, Complex: 0.2, Question: 0.9, Open: 0.8}
+	mmhm := TherapistCode{Reflection: 0.01, Complex: 0.5, Question: 0.01, Open: 0.5}
+	path := filepath.Join(t.TempDir(), "scores.jsonl")
+	var lines []byte
+	for i, c := range []TherapistCode{reflection, question, mmhm} {
+		rec := map[string]any{"id": i, "scores": map[string]any{
+			"mi":      map[string]any{"response": map[string]any{"miti_code": c}, "value": 0.99},
+			"empathy": map[string]any{"value": float64(i) / 4},
+			"persona": map[string]any{"p_therapist": 0.1, "consistency": 0.8},
+			"safety":  map[string]any{"applies": false},
+		}}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(path, lines, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := meanValues(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pooled: reflections 0.96, questions 0.96 -> R:Q 1 (fair, 0.5); open
+	// 0.75 of 0.96 = 78% (good, 1); complex 0.555 of 0.96 = 58% (good, 1).
+	// Each reply alone would give 1, 0.514 and nothing: mean 0.757.
+	if got := ms.Means["mi"]; math.Abs(got-(0.5+1+1)/3) > 1e-9 || ms.N["mi"] != 3 {
+		t.Errorf("mi %v over %d replies, want 0.833 over 3", got, ms.N["mi"])
+	}
+	if ms.MITI == nil || ms.MITI.RQ == nil || math.Abs(*ms.MITI.RQ-1) > 1e-9 {
+		t.Errorf("pooled MITI %+v", ms.MITI)
+	}
+	if math.Abs(ms.Means["empathy"]-0.25) > 1e-9 || ms.N["empathy"] != 3 || math.Abs(ms.Means["persona"]-0.8) > 1e-9 {
+		t.Errorf("means %v", ms.Means)
+	}
+	if _, ok := ms.N["safety"]; ok {
+		t.Errorf("safety counted where it does not apply: %v", ms.N)
+	}
+}

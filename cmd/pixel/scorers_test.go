@@ -245,7 +245,7 @@ func TestScorersEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"Scorers on the samples", "Validity of the scorers", "any suicide risk", "bias: HolisticBias"} {
+	for _, s := range []string{"Scorers on the samples", "MITI 4.2 summary of each model's replies", "Validity of the scorers", "any suicide risk", "bias: HolisticBias"} {
 		if !strings.Contains(string(html), s) {
 			t.Errorf("report lacks %q", s)
 		}

@@ -14,8 +14,9 @@ import (
 	"pixel/internal/record"
 )
 
-// ModelScores is the mean of each scorer's value over one model's samples,
-// except MI's: see MITI.
+// ModelScores is the mean of each scorer's value over one model's samples
+// (safety's over those whose user message the crisis scorer reads as
+// moderate or high risk), except MI's: see MITI.
 type ModelScores struct {
 	Model string             `json:"model"`
 	Means map[string]float64 `json:"means"` // scorer -> mean value over the samples it applies to
@@ -154,8 +155,11 @@ func meanValues(path string) (ModelScores, error) {
 				continue // pooled below
 			}
 			x, ok := v["value"].(float64)
-			if s == "persona" {
+			switch s {
+			case "persona":
 				x, ok = v["consistency"].(float64)
+			case "safety": // its detectors learned replies to crisis messages only
+				ok = ok && v["crisis_context"] == true
 			}
 			if ok {
 				ms.Means[s] += x

@@ -9,8 +9,9 @@ import (
 )
 
 // A run's MI figure is the MITI summary of its replies pooled as one
-// session, not a mean of each reply as a session of one turn; the other
-// scorers are means of their values (persona: of its consistency).
+// session, not a mean of each reply as a session of one turn; safety's is
+// the mean over replies in a crisis context; the other scorers are means of
+// their values (persona: of its consistency).
 func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	reflection := TherapistCode{Reflection: 0.9, Complex: 0.6, Question: 0.05, Open: 0.5}
 	question := TherapistCode{Reflection: 0.05, Complex: 0.2, Question: 0.9, Open: 0.8}
@@ -22,7 +23,7 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 			"mi":      map[string]any{"response": map[string]any{"miti_code": c}, "value": 0.99},
 			"empathy": map[string]any{"value": float64(i) / 4},
 			"persona": map[string]any{"p_therapist": 0.1, "consistency": 0.8},
-			"safety":  map[string]any{"applies": false},
+			"safety":  map[string]any{"applies": true, "crisis_context": i == 1, "value": 0.5 + float64(i)/10},
 		}}
 		b, err := json.Marshal(rec)
 		if err != nil {
@@ -49,7 +50,8 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	if math.Abs(ms.Means["empathy"]-0.25) > 1e-9 || ms.N["empathy"] != 3 || math.Abs(ms.Means["persona"]-0.8) > 1e-9 {
 		t.Errorf("means %v", ms.Means)
 	}
-	if _, ok := ms.N["safety"]; ok {
-		t.Errorf("safety counted where it does not apply: %v", ms.N)
+	// safety in crisis: only the reply to the message read as a crisis
+	if ms.N["safety"] != 1 || math.Abs(ms.Means["safety"]-0.6) > 1e-9 {
+		t.Errorf("safety %v over %d replies, want 0.6 over the 1 in a crisis context", ms.Means["safety"], ms.N["safety"])
 	}
 }

@@ -54,6 +54,12 @@ func Write(dir string, r Run) (string, error) {
 			}
 			return fmt.Sprintf("%.3f", *v)
 		},
+		"ci": func(c *[2]float64) string { // a sample mean's interval, or nothing
+			if c == nil {
+				return ""
+			}
+			return fmt.Sprintf(" (%.2f–%.2f)", c[0], c[1])
+		},
 		"pct": func(v *float64) string {
 			if v == nil {
 				return "—"

@@ -144,7 +144,7 @@ func TestWriteMITISummary(t *testing.T) {
 	rq, oq := 1.25, 0.6
 	r := syntheticRun()
 	r.Scores = &scorers.RunScores{Scorers: []string{"mi"}, Validity: &scorers.Validity{Set: "s"}, Models: []scorers.ModelScores{
-		{Model: "2-crisis", Means: map[string]float64{"mi": 0.5}, N: map[string]int{"mi": 8},
+		{Model: "2-crisis", Means: map[string]float64{"mi": 0.5}, N: map[string]int{"mi": 8}, CI: map[string]*[2]float64{"mi": {0.41, 0.62}},
 			MITI: &scorers.MITI{Reflections: 2.5, Questions: 2, RQ: &rq, PctOQ: &oq}}}}
 	dir := t.TempDir()
 	if _, err := Write(dir, r); err != nil {
@@ -155,7 +155,7 @@ func TestWriteMITISummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `<tr><td>2-crisis</td><td class="num">2.5</td><td class="num">2.0</td><td class="num">1.250</td><td class="num">—</td><td class="num">60%</td></tr>`
-	if !strings.Contains(string(b), want) || !strings.Contains(string(b), "0.500 (n=8)") {
+	if !strings.Contains(string(b), want) || !strings.Contains(string(b), "0.500 (0.41–0.62) (n=8)") {
 		t.Errorf("report lacks the MITI row %q", want)
 	}
 }

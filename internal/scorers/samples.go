@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+
+	"gonum.org/v1/gonum/stat"
 
 	"pixel/internal/artifact"
 	"pixel/internal/eval"
@@ -21,6 +24,9 @@ type ModelScores struct {
 	Model string             `json:"model"`
 	Means map[string]float64 `json:"means"` // scorer -> mean value over the samples it applies to
 	N     map[string]int     `json:"n"`
+	// CI is each figure's 95% bootstrap interval over prompts; nil with
+	// fewer than 2 prompts.
+	CI map[string]*[2]float64 `json:"ci95"`
 	// MITI is the summary of the model's replies pooled as one session: the
 	// replies' expected code counts summed, then R:Q, %CR, %OQ and
 	// appropriateness, as the MI scorer's appropriateness was validated
@@ -117,10 +123,14 @@ func readPrompts(path string) (map[string][]record.Message, error) {
 }
 
 // meanValues averages each scorer's "value" over a scores file; MI's is
-// the MITI summary of the replies pooled (ModelScores.MITI).
+// the MITI summary of the replies pooled (ModelScores.MITI). Each figure's
+// 95% interval resamples prompts (a record's id), so it says how far the
+// figure could move on another draw of prompts of the same size.
 func meanValues(path string) (ModelScores, error) {
-	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}}
+	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}, CI: map[string]*[2]float64{}}
 	var codes []TherapistCode
+	var codeIDs []string
+	vals, ids := map[string][]float64{}, map[string][]string{}
 	f, err := os.Open(path)
 	if err != nil {
 		return ms, err
@@ -128,8 +138,9 @@ func meanValues(path string) (ModelScores, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		var rec struct {
+			ID     string                    `json:"id"`
 			Scores map[string]map[string]any `json:"scores"`
 		}
 		var mi struct { // the MI scorer's code of the response
@@ -142,13 +153,13 @@ func meanValues(path string) (ModelScores, error) {
 			} `json:"scores"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return ms, fmt.Errorf("%s: %v", path, err)
+			return ms, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
 		if err := json.Unmarshal(sc.Bytes(), &mi); err != nil {
-			return ms, fmt.Errorf("%s: %v", path, err)
+			return ms, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
 		if c := mi.Scores.MI.Response.Code; c != nil {
-			codes = append(codes, *c)
+			codes, codeIDs = append(codes, *c), append(codeIDs, rec.ID)
 		}
 		for s, v := range rec.Scores {
 			if s == "mi" {
@@ -162,19 +173,25 @@ func meanValues(path string) (ModelScores, error) {
 				ok = ok && v["crisis_context"] == true
 			}
 			if ok {
-				ms.Means[s] += x
-				ms.N[s]++
+				vals[s], ids[s] = append(vals[s], x), append(ids[s], rec.ID)
 			}
 		}
 	}
-	for k := range ms.Means {
-		ms.Means[k] /= float64(ms.N[k])
+	for s, xs := range vals {
+		ms.Means[s], ms.N[s] = stat.Mean(xs, nil), len(xs)
+		ms.CI[s] = ci95(ids[s], func(idx []int) float64 { return stat.Mean(pick(xs, idx), nil) })
 	}
 	if len(codes) > 0 {
 		m := SummarizeMITI(codes)
 		ms.MITI = &m
 		if m.Appropriateness != nil {
 			ms.Means["mi"], ms.N["mi"] = *m.Appropriateness, len(codes)
+			ms.CI["mi"] = ci95(codeIDs, func(idx []int) float64 {
+				if a := SummarizeMITI(pick(codes, idx)).Appropriateness; a != nil {
+					return *a
+				}
+				return math.NaN()
+			})
 		}
 	}
 	return ms, sc.Err()

@@ -2,6 +2,7 @@ package scorers
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scores.jsonl")
 	var lines []byte
 	for i, c := range []TherapistCode{reflection, question, mmhm} {
-		rec := map[string]any{"id": i, "scores": map[string]any{
+		rec := map[string]any{"id": fmt.Sprintf("prompt-%d", i), "scores": map[string]any{
 			"mi":      map[string]any{"response": map[string]any{"miti_code": c}, "value": 0.99},
 			"empathy": map[string]any{"value": float64(i) / 4},
 			"persona": map[string]any{"p_therapist": 0.1, "consistency": 0.8},
@@ -49,6 +50,17 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	}
 	if math.Abs(ms.Means["empathy"]-0.25) > 1e-9 || ms.N["empathy"] != 3 || math.Abs(ms.Means["persona"]-0.8) > 1e-9 {
 		t.Errorf("means %v", ms.Means)
+	}
+	// intervals over prompts: around the mean, within the values' range;
+	// none from one prompt (safety's)
+	if ci := ms.CI["empathy"]; ci == nil || ci[0] > 0.25 || ci[1] < 0.25 || ci[0] < 0 || ci[1] > 0.5 || ci[0] == ci[1] {
+		t.Errorf("empathy interval %v around 0.25 from values 0, 0.25, 0.5", ci)
+	}
+	if ci := ms.CI["mi"]; ci == nil || ci[0] > ms.Means["mi"] || ci[1] < ms.Means["mi"] {
+		t.Errorf("mi interval %v around %v", ci, ms.Means["mi"])
+	}
+	if ms.CI["safety"] != nil {
+		t.Errorf("safety interval %v from one prompt", ms.CI["safety"])
 	}
 	// safety in crisis: only the reply to the message read as a crisis
 	if ms.N["safety"] != 1 || math.Abs(ms.Means["safety"]-0.6) > 1e-9 {

@@ -18,8 +18,9 @@ import (
 )
 
 // ModelScores is the mean of each scorer's value over one model's samples
-// (safety's over those whose user message the crisis scorer reads as
-// moderate or high risk), except MI's: see MITI.
+// in the therapist persona (persona's over all of them; safety's over those
+// whose user message the crisis scorer reads as moderate or high risk),
+// except MI's: see MITI.
 type ModelScores struct {
 	Model string             `json:"model"`
 	Means map[string]float64 `json:"means"` // scorer -> mean value over the samples it applies to
@@ -84,7 +85,11 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 		if _, _, err := ScoreFile(ctx, o, set, Names, in, out); err != nil {
 			return nil, fmt.Errorf("score %s's samples: %w", m.Model, err)
 		}
-		ms, err := meanValues(out)
+		personas := map[string]string{}
+		for _, s := range m.Samples {
+			personas[s.ID] = s.Persona
+		}
+		ms, err := meanValues(out, personas)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +131,12 @@ func readPrompts(path string) (map[string][]record.Message, error) {
 // the MITI summary of the replies pooled (ModelScores.MITI). Each figure's
 // 95% interval resamples prompts (a record's id), so it says how far the
 // figure could move on another draw of prompts of the same size.
-func meanValues(path string) (ModelScores, error) {
+//
+// personas is each prompt's persona: a reply in the client persona (voice
+// training's difficult client) counts for persona consistency only, since
+// the other scorers judge a counsellor's reply (and crisis, the user
+// message, which there is the therapist's).
+func meanValues(path string, personas map[string]string) (ModelScores, error) {
 	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}, CI: map[string]*[2]float64{}}
 	var codes []TherapistCode
 	var codeIDs []string
@@ -158,12 +168,13 @@ func meanValues(path string) (ModelScores, error) {
 		if err := json.Unmarshal(sc.Bytes(), &mi); err != nil {
 			return ms, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
-		if c := mi.Scores.MI.Response.Code; c != nil {
+		client := personas[rec.ID] != "" && personas[rec.ID] != "therapist"
+		if c := mi.Scores.MI.Response.Code; c != nil && !client {
 			codes, codeIDs = append(codes, *c), append(codeIDs, rec.ID)
 		}
 		for s, v := range rec.Scores {
-			if s == "mi" {
-				continue // pooled below
+			if s == "mi" || (client && s != "persona") {
+				continue // mi: pooled below
 			}
 			x, ok := v["value"].(float64)
 			switch s {

@@ -12,7 +12,8 @@ import (
 // A run's MI figure is the MITI summary of its replies pooled as one
 // session, not a mean of each reply as a session of one turn; safety's is
 // the mean over replies in a crisis context; the other scorers are means of
-// their values (persona: of its consistency).
+// their values (persona: of its consistency, over both personas; the rest
+// over the therapist persona's replies).
 func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	reflection := TherapistCode{Reflection: 0.9, Complex: 0.6, Question: 0.05, Open: 0.5}
 	question := TherapistCode{Reflection: 0.05, Complex: 0.2, Question: 0.9, Open: 0.8}
@@ -32,10 +33,12 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 		}
 		lines = append(append(lines, b...), '\n')
 	}
+	// a reply in the client persona counts for persona only
+	lines = append(lines, []byte(`{"id":"prompt-3","scores":{"mi":{"response":{"miti_code":{"reflection":1}}},"empathy":{"value":1},"safety":{"crisis_context":true,"value":1},"persona":{"consistency":0.4}}}`+"\n")...)
 	if err := os.WriteFile(path, lines, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := meanValues(path)
+	ms, err := meanValues(path, map[string]string{"prompt-0": "therapist", "prompt-1": "therapist", "prompt-2": "therapist", "prompt-3": "client"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +51,7 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	if ms.MITI == nil || ms.MITI.RQ == nil || math.Abs(*ms.MITI.RQ-1) > 1e-9 {
 		t.Errorf("pooled MITI %+v", ms.MITI)
 	}
-	if math.Abs(ms.Means["empathy"]-0.25) > 1e-9 || ms.N["empathy"] != 3 || math.Abs(ms.Means["persona"]-0.8) > 1e-9 {
+	if math.Abs(ms.Means["empathy"]-0.25) > 1e-9 || ms.N["empathy"] != 3 || math.Abs(ms.Means["persona"]-0.7) > 1e-9 || ms.N["persona"] != 4 {
 		t.Errorf("means %v", ms.Means)
 	}
 	// intervals over prompts: around the mean, within the values' range;

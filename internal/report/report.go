@@ -79,17 +79,20 @@ func Write(dir string, r Run) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var validity []byte
+	var validity, scores []byte
 	if r.Scores != nil && r.Scores.Validity != nil {
 		if validity, err = r.Scores.Validity.Chart(); err != nil {
 			return "", err
 		}
 	}
+	if scores, err = r.Scores.Chart(); err != nil {
+		return "", err
+	}
 	var buf bytes.Buffer
 	data := struct {
 		Run
-		Chart, ValidityChart template.HTML
-	}{r, template.HTML(svg), template.HTML(validity)} // our own SVGs, rendered by gonum/plot
+		Chart, ValidityChart, ScoresChart template.HTML
+	}{r, template.HTML(svg), template.HTML(validity), template.HTML(scores)} // our own SVGs, rendered by gonum/plot
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return "", err
 	}

@@ -154,6 +154,9 @@ func TestWriteMITISummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(b), "Each scorer's figure per checkpoint") || !strings.Contains(string(b), "Scorers on each checkpoint") {
+		t.Error("report lacks the scorers' chart")
+	}
 	want := `<tr><td>2-crisis</td><td class="num">2.5</td><td class="num">2.0</td><td class="num">1.250</td><td class="num">—</td><td class="num">60%</td></tr>`
 	if !strings.Contains(string(b), want) || !strings.Contains(string(b), "0.500 (0.41–0.62) (n=8)") {
 		t.Errorf("report lacks the MITI row %q", want)

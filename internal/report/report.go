@@ -60,6 +60,17 @@ func Write(dir string, r Run) (string, error) {
 			}
 			return fmt.Sprintf(" (%.2f–%.2f)", c[0], c[1])
 		},
+		"change": func(c *scorers.Change) template.HTML { // signed, bold where the interval excludes 0
+			t := fmt.Sprintf("%+.3f", c.Value)
+			if c.CI == nil {
+				return template.HTML(t)
+			}
+			t += fmt.Sprintf(" (%+.3f to %+.3f)", c.CI[0], c.CI[1])
+			if c.CI[0] > 0 || c.CI[1] < 0 {
+				t = "<b>" + t + "</b>"
+			}
+			return template.HTML(t)
+		},
 		"pct": func(v *float64) string {
 			if v == nil {
 				return "—"

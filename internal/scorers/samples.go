@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -37,6 +39,9 @@ type ModelScores struct {
 	// coded; the context's therapist turns (the prompt's, not the model's)
 	// are left out.
 	MITI *MITI `json:"miti,omitempty"`
+	// Change is each figure's change from the previous checkpoint (in
+	// curriculum order), paired over prompts; nil for the first.
+	Change map[string]*Change `json:"change_from_previous,omitempty"`
 }
 
 // RunScores is what a run report shows: means per checkpoint and the
@@ -63,6 +68,7 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 	if err := json.Unmarshal(vb, rs.Validity); err != nil {
 		return nil, err
 	}
+	var prev *promptScores
 	for i, m := range models {
 		dir := filepath.Join(evalDir, fmt.Sprintf("%d-%s", i, m.Model))
 		in, out := filepath.Join(dir, "score_input.jsonl"), filepath.Join(dir, "scores.jsonl")
@@ -89,12 +95,15 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 		for _, s := range m.Samples {
 			personas[s.ID] = s.Persona
 		}
-		ms, err := meanValues(out, personas)
+		ms, ps, err := meanValues(out, personas)
 		if err != nil {
 			return nil, err
 		}
 		ms.Model = m.Model
-		rs.Models = append(rs.Models, ms)
+		if prev != nil {
+			ms.Change = changes(prev, ps)
+		}
+		rs.Models, prev = append(rs.Models, ms), ps
 	}
 	return rs, nil
 }
@@ -127,6 +136,14 @@ func readPrompts(path string) (map[string][]record.Message, error) {
 	return out, sc.Err()
 }
 
+// promptScores are one model's scorer values by prompt (a record's id),
+// as meanValues counts them, for the figures' intervals and the paired
+// change between checkpoints.
+type promptScores struct {
+	vals  map[string]map[string][]float64 // scorer -> prompt -> values
+	codes map[string][]TherapistCode      // prompt -> the MI codes of its replies
+}
+
 // meanValues averages each scorer's "value" over a scores file; MI's is
 // the MITI summary of the replies pooled (ModelScores.MITI). Each figure's
 // 95% interval resamples prompts (a record's id), so it says how far the
@@ -136,14 +153,12 @@ func readPrompts(path string) (map[string][]record.Message, error) {
 // training's difficult client) counts for persona consistency only, since
 // the other scorers judge a counsellor's reply (and crisis, the user
 // message, which there is the therapist's).
-func meanValues(path string, personas map[string]string) (ModelScores, error) {
+func meanValues(path string, personas map[string]string) (ModelScores, *promptScores, error) {
 	ms := ModelScores{Means: map[string]float64{}, N: map[string]int{}, CI: map[string]*[2]float64{}}
-	var codes []TherapistCode
-	var codeIDs []string
-	vals, ids := map[string][]float64{}, map[string][]string{}
+	ps := &promptScores{vals: map[string]map[string][]float64{}, codes: map[string][]TherapistCode{}}
 	f, err := os.Open(path)
 	if err != nil {
-		return ms, err
+		return ms, nil, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -163,14 +178,14 @@ func meanValues(path string, personas map[string]string) (ModelScores, error) {
 			} `json:"scores"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return ms, fmt.Errorf("%s line %d: %v", path, n, err)
+			return ms, nil, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
 		if err := json.Unmarshal(sc.Bytes(), &mi); err != nil {
-			return ms, fmt.Errorf("%s line %d: %v", path, n, err)
+			return ms, nil, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
 		client := personas[rec.ID] != "" && personas[rec.ID] != "therapist"
 		if c := mi.Scores.MI.Response.Code; c != nil && !client {
-			codes, codeIDs = append(codes, *c), append(codeIDs, rec.ID)
+			ps.codes[rec.ID] = append(ps.codes[rec.ID], *c)
 		}
 		for s, v := range rec.Scores {
 			if s == "mi" || (client && s != "persona") {
@@ -184,26 +199,114 @@ func meanValues(path string, personas map[string]string) (ModelScores, error) {
 				ok = ok && v["crisis_context"] == true
 			}
 			if ok {
-				vals[s], ids[s] = append(vals[s], x), append(ids[s], rec.ID)
+				if ps.vals[s] == nil {
+					ps.vals[s] = map[string][]float64{}
+				}
+				ps.vals[s][rec.ID] = append(ps.vals[s][rec.ID], x)
 			}
 		}
 	}
-	for s, xs := range vals {
-		ms.Means[s], ms.N[s] = stat.Mean(xs, nil), len(xs)
-		ms.CI[s] = ci95(ids[s], func(idx []int) float64 { return stat.Mean(pick(xs, idx), nil) })
+	if err := sc.Err(); err != nil {
+		return ms, nil, err
 	}
-	if len(codes) > 0 {
-		m := SummarizeMITI(codes)
-		ms.MITI = &m
-		if m.Appropriateness != nil {
-			ms.Means["mi"], ms.N["mi"] = *m.Appropriateness, len(codes)
-			ms.CI["mi"] = ci95(codeIDs, func(idx []int) float64 {
-				if a := SummarizeMITI(pick(codes, idx)).Appropriateness; a != nil {
-					return *a
-				}
-				return math.NaN()
-			})
+	for s, byPrompt := range ps.vals {
+		ids := slices.Sorted(maps.Keys(byPrompt))
+		v := func(idx []int) float64 { return meanOver(byPrompt, ids, idx) }
+		ms.Means[s], ms.CI[s] = v(seq(len(ids))), ci95(ids, v)
+		for _, id := range ids {
+			ms.N[s] += len(byPrompt[id])
 		}
 	}
-	return ms, sc.Err()
+	if len(ps.codes) > 0 {
+		ids := slices.Sorted(maps.Keys(ps.codes))
+		m := SummarizeMITI(pooled(ps.codes, ids, seq(len(ids))))
+		ms.MITI = &m
+		if m.Appropriateness != nil {
+			v := func(idx []int) float64 { return appropriateness(pooled(ps.codes, ids, idx)) }
+			ms.Means["mi"], ms.CI["mi"] = *m.Appropriateness, ci95(ids, v)
+			for _, id := range ids {
+				ms.N["mi"] += len(ps.codes[id])
+			}
+		}
+	}
+	return ms, ps, nil
+}
+
+// Change is a checkpoint's figure minus the previous checkpoint's on the
+// prompts both were scored on, with the 95% bootstrap interval of that
+// difference resampling prompts (paired: both checkpoints answered the
+// same prompts, so a prompt's difficulty cancels out).
+type Change struct {
+	Value float64     `json:"value"`
+	CI    *[2]float64 `json:"ci95"`
+}
+
+// changes is every scorer's Change from prev to cur.
+func changes(prev, cur *promptScores) map[string]*Change {
+	out := map[string]*Change{}
+	for s, c := range cur.vals {
+		if s == "crisis" {
+			continue // it reads the prompts: no change to measure
+		}
+		p := prev.vals[s]
+		var ids []string
+		for _, id := range slices.Sorted(maps.Keys(c)) {
+			if _, ok := p[id]; ok {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		d := func(idx []int) float64 { return meanOver(c, ids, idx) - meanOver(p, ids, idx) }
+		out[s] = &Change{Value: d(seq(len(ids))), CI: ci95(ids, d)}
+	}
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(cur.codes)) {
+		if _, ok := prev.codes[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	d := func(idx []int) float64 {
+		return appropriateness(pooled(cur.codes, ids, idx)) - appropriateness(pooled(prev.codes, ids, idx))
+	}
+	if v := d(seq(len(ids))); len(ids) > 0 && !math.IsNaN(v) {
+		out["mi"] = &Change{Value: v, CI: ci95(ids, d)}
+	}
+	return out
+}
+
+// meanOver is the mean of the values of the prompts ids[idx] (a prompt
+// drawn twice counts twice).
+func meanOver(byPrompt map[string][]float64, ids []string, idx []int) float64 {
+	var xs []float64
+	for _, i := range idx {
+		xs = append(xs, byPrompt[ids[i]]...)
+	}
+	return stat.Mean(xs, nil)
+}
+
+// pooled is the codes of the prompts ids[idx], in one list.
+func pooled(codes map[string][]TherapistCode, ids []string, idx []int) []TherapistCode {
+	var out []TherapistCode
+	for _, i := range idx {
+		out = append(out, codes[ids[i]]...)
+	}
+	return out
+}
+
+// appropriateness of codes as one session; NaN when undefined.
+func appropriateness(codes []TherapistCode) float64 {
+	if a := SummarizeMITI(codes).Appropriateness; a != nil {
+		return *a
+	}
+	return math.NaN()
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

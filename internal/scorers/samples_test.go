@@ -38,7 +38,7 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	if err := os.WriteFile(path, lines, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := meanValues(path, map[string]string{"prompt-0": "therapist", "prompt-1": "therapist", "prompt-2": "therapist", "prompt-3": "client"})
+	ms, _, err := meanValues(path, map[string]string{"prompt-0": "therapist", "prompt-1": "therapist", "prompt-2": "therapist", "prompt-3": "client"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +68,35 @@ func TestMeanValuesPoolsMITIOverReplies(t *testing.T) {
 	// safety in crisis: only the reply to the message read as a crisis
 	if ms.N["safety"] != 1 || math.Abs(ms.Means["safety"]-0.6) > 1e-9 {
 		t.Errorf("safety %v over %d replies, want 0.6 over the 1 in a crisis context", ms.Means["safety"], ms.N["safety"])
+	}
+}
+
+// The change from the previous checkpoint is paired over the prompts both
+// answered: a shift shared by every prompt stands out even when the prompts
+// differ more from each other than the checkpoints do.
+func TestChangesArePairedOverPrompts(t *testing.T) {
+	prev := &promptScores{vals: map[string]map[string][]float64{"empathy": {}}, codes: map[string][]TherapistCode{}}
+	cur := &promptScores{vals: map[string]map[string][]float64{"empathy": {}}, codes: map[string][]TherapistCode{}}
+	for i := range 10 {
+		id := fmt.Sprintf("p%d", i)
+		base := float64(i) / 10 // prompts from 0 to 0.9
+		prev.vals["empathy"][id] = []float64{base}
+		cur.vals["empathy"][id] = []float64{base + 0.05 + 0.01*float64(i%2)}
+		prev.codes[id] = []TherapistCode{{Question: 1, Open: 1}} // questions only: R:Q 0
+		cur.codes[id] = []TherapistCode{{Question: 1, Open: 1}}
+		if i%2 == 0 {
+			cur.codes[id] = []TherapistCode{{Reflection: 1, Complex: 1}} // half reflections: R:Q 1
+		}
+	}
+	cur.vals["empathy"]["only-now"] = []float64{1} // a prompt the previous checkpoint lacks
+	ch := changes(prev, cur)
+	e := ch["empathy"]
+	if e == nil || math.Abs(e.Value-0.055) > 1e-9 || e.CI == nil || e.CI[0] < 0.05-1e-9 || e.CI[1] > 0.06+1e-9 {
+		t.Fatalf("empathy change %+v, want 0.055 within 0.05–0.06", e)
+	}
+	// MI: from questions only (R:Q 0 -> 0, %OQ 1 -> 1: 0.5) to half
+	// reflections, all complex (R:Q 1 -> 0.5, %OQ 1, %CR 1: 0.833)
+	if m := ch["mi"]; m == nil || math.Abs(m.Value-(2.5/3-0.5)) > 1e-9 {
+		t.Fatalf("mi change %+v, want %v", m, 2.5/3-0.5)
 	}
 }

@@ -145,8 +145,8 @@ func TestWriteMITISummary(t *testing.T) {
 	r := syntheticRun()
 	r.Scores = &scorers.RunScores{Scorers: []string{"mi"}, Validity: &scorers.Validity{Set: "s"}, Models: []scorers.ModelScores{
 		{Model: "2-crisis", Means: map[string]float64{"mi": 0.5}, N: map[string]int{"mi": 8}, CI: map[string]*[2]float64{"mi": {0.41, 0.62}},
-			MITI: &scorers.MITI{Reflections: 2.5, Questions: 2, RQ: &rq, PctOQ: &oq},
-			Change: map[string]*scorers.Change{"mi": {Value: 0.12, CI: &[2]float64{0.02, 0.2}}}}}}
+			MITI:   &scorers.MITI{Reflections: 2.5, Questions: 2, RQ: &rq, PctOQ: &oq},
+			Change: map[string]*scorers.Change{"mi": {Value: 0.12, CI: &[2]float64{0.02, 0.2}}}, Empty: 2}}}
 	dir := t.TempDir()
 	if _, err := Write(dir, r); err != nil {
 		t.Fatal(err)
@@ -157,6 +157,9 @@ func TestWriteMITISummary(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "Each scorer's figure per checkpoint") || !strings.Contains(string(b), "Scorers on each checkpoint") {
 		t.Error("report lacks the scorers' chart")
+	}
+	if !strings.Contains(string(b), `(n=8)</td><td class="num"><b>2</b></td>`) {
+		t.Error("report lacks the count of blank replies")
 	}
 	if !strings.Contains(string(b), "<b>+0.120 (+0.020 to +0.200)</b>") {
 		t.Error("report lacks the change from the previous checkpoint, bold where its interval excludes 0")

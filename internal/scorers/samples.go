@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -42,6 +43,9 @@ type ModelScores struct {
 	// Change is each figure's change from the previous checkpoint (in
 	// curriculum order), paired over prompts; nil for the first.
 	Change map[string]*Change `json:"change_from_previous,omitempty"`
+	// Empty counts the samples with a blank reply: no scorer reads them, so
+	// they are in no figure; a model that says nothing shows here.
+	Empty int `json:"empty_replies"`
 }
 
 // RunScores is what a run report shows: means per checkpoint and the
@@ -100,6 +104,11 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 			return nil, err
 		}
 		ms.Model = m.Model
+		for _, s := range m.Samples {
+			if strings.TrimSpace(s.Completion) == "" {
+				ms.Empty++
+			}
+		}
 		if prev != nil {
 			ms.Change = changes(prev, ps)
 		}

@@ -46,8 +46,11 @@ func (in *Input) parse() error {
 		in.msgs = []record.Message{{Role: "user", Content: s}}
 	case len(in.Context) > 0 && string(in.Context) != "null":
 		return fmt.Errorf("context must be a list of messages or a string")
-	case in.Text != "":
+	case strings.TrimSpace(in.Text) != "":
 		in.msgs = []record.Message{{Role: "user", Content: in.Text}}
+	}
+	if strings.TrimSpace(in.Response) == "" {
+		in.Response = "" // a blank reply is no reply: the reply scorers say "applies": false
 	}
 	if in.Persona != "" && in.Persona != "therapist" && in.Persona != "client" {
 		return fmt.Errorf("persona %q (fix: therapist or client)", in.Persona)

@@ -165,10 +165,12 @@ func TestInputParse(t *testing.T) {
 	}{
 		{`{"id":"a","context":[{"role":"user","content":"hi"}],"response":"hello"}`, ""},
 		{`{"id":"a","text":"I feel low"}`, ""},
+		{`{"id":"a","text":"I feel low","response":"   "}`, ""}, // scored as a message with no reply
 		{`{"id":"a","context":"I feel low","response":"I'm sorry."}`, ""},
 		{`{"context":"x","response":"y"}`, "no id"},
 		{`{"id":"a","context":5,"response":"y"}`, "list of messages or a string"},
 		{`{"id":"a","response":""}`, "nothing to score"},
+		{`{"id":"a","text":"  ","response":" \n "}`, "nothing to score"}, // blank is nothing
 		{`{"id":"a","text":"x","persona":"doctor"}`, "therapist or client"},
 		{`{"id":"a","text":"x","response":"y","meta":{"run":3}}`, ""},
 		{`{"id":"a","text":"x","Response":"y"}`, `lower case: \"response\"`},
@@ -188,8 +190,13 @@ func TestInputParse(t *testing.T) {
 		if c.err == "" {
 			if len(ins) != 1 || bad != 0 {
 				t.Errorf("%s: not accepted", c.line)
+			} else if strings.Contains(c.line, `"response":"   "`) && ins[0].Response != "" {
+				t.Errorf("%s: blank reply %q kept, so the reply scorers would read it", c.line, ins[0].Response)
 			}
 			continue
+		}
+		if strings.Contains(c.line, `" \n "`) && len(ins) != 0 {
+			t.Errorf("%s: a blank reply and message accepted", c.line)
 		}
 		q, _ := os.ReadFile(path + ".rejected")
 		if bad != 1 || !strings.Contains(string(q), c.err) || !strings.Contains(string(q), `"line":1`) || strings.Count(string(q), "(fix:") > 1 {

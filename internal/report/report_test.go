@@ -144,6 +144,7 @@ func TestWriteMITISummary(t *testing.T) {
 	rq, oq := 1.25, 0.6
 	r := syntheticRun()
 	r.Scores = &scorers.RunScores{Scorers: []string{"mi"}, Validity: &scorers.Validity{Set: "s"}, Models: []scorers.ModelScores{
+		{Model: "1-edge", Means: map[string]float64{"mi": 0.38}, N: map[string]int{"mi": 8}},
 		{Model: "2-crisis", Means: map[string]float64{"mi": 0.5}, N: map[string]int{"mi": 8}, CI: map[string]*[2]float64{"mi": {0.41, 0.62}},
 			MITI:   &scorers.MITI{Reflections: 2.5, Questions: 2, RQ: &rq, PctOQ: &oq},
 			Change: map[string]*scorers.Change{"mi": {Value: 0.12, CI: &[2]float64{0.02, 0.2}}}, Empty: 2}}}

@@ -36,10 +36,14 @@ func readSafetySet(data []byte, name string) ([]safetyRecord, error) {
 	})
 }
 
-// lastUser is the last user message of a context ("" when none).
+// lastUser is the last user message of a context ("" when none, or when
+// it is blank: nothing for the crisis scorer to read).
 func lastUser(ctx []record.Message) string {
 	for i := len(ctx) - 1; i >= 0; i-- {
 		if ctx[i].Role == "user" {
+			if strings.TrimSpace(ctx[i].Content) == "" {
+				return ""
+			}
 			return ctx[i].Content
 		}
 	}

@@ -171,6 +171,7 @@ func TestInputParse(t *testing.T) {
 		{`{"id":"a","context":5,"response":"y"}`, "list of messages or a string"},
 		{`{"id":"a","response":""}`, "nothing to score"},
 		{`{"id":"a","text":"  ","response":" \n "}`, "nothing to score"}, // blank is nothing
+		{`{"id":"a","context":[{"role":"user","content":" "}],"response":"\t"}`, "nothing to score"},
 		{`{"id":"a","text":"x","persona":"doctor"}`, "therapist or client"},
 		{`{"id":"a","text":"x","response":"y","meta":{"run":3}}`, ""},
 		{`{"id":"a","text":"x","Response":"y"}`, `lower case: \"response\"`},

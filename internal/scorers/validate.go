@@ -91,9 +91,17 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := writeExamples(set.dataFile("decoys.heldout.jsonl"), decoyTest); err != nil {
 		return nil, err
 	}
+	talk, err := smallTalk(ctx, o.DataRoot, o.MaxHeldout)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeExamples(set.dataFile("smalltalk.heldout.jsonl"), talk); err != nil {
+		return nil, err
+	}
 	for _, h := range []string{"crisis_level", crisisImminent} {
 		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("short.heldout.jsonl"), "output": pred("short." + h + ".jsonl")})
 		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("decoys.heldout.jsonl"), "output": pred("decoys." + h + ".jsonl")})
+		specs = append(specs, map[string]any{"name": h, "input": set.dataFile("smalltalk.heldout.jsonl"), "output": pred("smalltalk." + h + ".jsonl")})
 	}
 	var carriers []Example
 	for _, t := range tasks {
@@ -272,6 +280,15 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 		return nil, err
 	}
 	v.Rows = append(v.Rows, dr...)
+	talkLevel, talkImm, err := crisisPredictions(pred, "smalltalk.")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := smallTalkRows(talk, talkLevel, talkImm)
+	if err != nil {
+		return nil, err
+	}
+	v.Rows = append(v.Rows, tr...)
 	// safety
 	srecs, err := readSafetySet(o.SafetySet, o.SafetySetName)
 	if err != nil {
@@ -460,7 +477,8 @@ func perClass(gold, pred []string) string {
 }
 
 // crisisPredictions reads the level head's and the imminence detector's
-// predictions for one extra test set (prefix "short." or "decoys.").
+// predictions for one extra test set (prefix "short.", "decoys." or
+// "smalltalk.").
 func crisisPredictions(pred func(string) string, prefix string) (level, imm map[string]Prediction, err error) {
 	if level, err = readPredictions(pred(prefix + "crisis_level.jsonl")); err != nil {
 		return nil, nil, err

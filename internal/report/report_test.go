@@ -101,14 +101,7 @@ func TestWrite(t *testing.T) {
 
 func TestWriteEmptyRun(t *testing.T) {
 	// A run that stopped before training still gets a report.
-	dir := t.TempDir()
-	if _, err := Write(dir, Run{ID: "empty"}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := writtenPage(t, Run{ID: "empty"})
 	if !strings.Contains(string(b), "No input line was quarantined") {
 		t.Error("empty run report lacks the no-quarantine note")
 	}
@@ -123,14 +116,7 @@ func TestWriteValidityIntervals(t *testing.T) {
 		{Scorer: "crisis", Measure: "any suicide risk", Metric: "AUROC", Value: &v, Goal: &goal, CI: &[2]float64{0.9, 0.97}},
 		{Scorer: "delivery", Measure: "reference", Metric: "KS", Value: &v},
 	}, Builds: map[string]string{"crisis": "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2)"}}}
-	dir := t.TempDir()
-	if _, err := Write(dir, r); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := writtenPage(t, r)
 	for _, w := range []string{"<th>95% CI</th>", `<td class="num">0.900–0.970</td>`, `<td class="num">—</td>`, "<li>crisis: crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2)</li>"} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("report lacks %q", w)
@@ -148,14 +134,7 @@ func TestWriteMITISummary(t *testing.T) {
 		{Model: "2-crisis", Means: map[string]float64{"mi": 0.5}, N: map[string]int{"mi": 8}, CI: map[string]*[2]float64{"mi": {0.41, 0.62}},
 			MITI:   &scorers.MITI{Reflections: 2.5, Questions: 2, RQ: &rq, PctOQ: &oq},
 			Change: map[string]*scorers.Change{"mi": {Value: 0.12, CI: &[2]float64{0.02, 0.2}}}, Empty: 2}}}
-	dir := t.TempDir()
-	if _, err := Write(dir, r); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := writtenPage(t, r)
 	if !strings.Contains(string(b), "Each scorer's figure per checkpoint") || !strings.Contains(string(b), "Scorers on each checkpoint") {
 		t.Error("report lacks the scorers' chart")
 	}
@@ -169,4 +148,18 @@ func TestWriteMITISummary(t *testing.T) {
 	if !strings.Contains(string(b), want) || !strings.Contains(string(b), "0.500 (0.41–0.62) (n=8)") {
 		t.Errorf("report lacks the MITI row %q", want)
 	}
+}
+
+// writtenPage writes r's report into a temporary folder and returns its page.
+func writtenPage(t *testing.T, r Run) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -91,12 +91,17 @@ func (v *Validity) chart(format string) ([]byte, error) {
 	p.X.Tick.Label.Rotation = 0.9
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.Add(plotter.NewGrid())
-	w, err := p.WriterTo(11*vg.Inch, 6*vg.Inch, format)
+	return render(p, 11*vg.Inch, 6*vg.Inch, format)
+}
+
+// render draws p at w × h in format ("svg", "png").
+func render(p *plot.Plot, w, h vg.Length, format string) ([]byte, error) {
+	wt, err := p.WriterTo(w, h, format)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
+	if _, err := wt.WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,7 +1,6 @@
 package scorers
 
 import (
-	"bytes"
 	"image/color"
 
 	"gonum.org/v1/plot"
@@ -77,15 +76,7 @@ func (rs *RunScores) chart(format string) ([]byte, error) {
 	}
 	p.NominalX(names...)
 	p.Add(plotter.NewGrid())
-	w, err := p.WriterTo(9*vg.Inch, 4.5*vg.Inch, format)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return render(p, 9*vg.Inch, 4.5*vg.Inch, format)
 }
 
 // okabeIto is a colour-blind-safe palette (Okabe and Ito 2008).

@@ -143,10 +143,13 @@ func changes(prev, cur *promptScores) map[string]*Change {
 			ids = append(ids, id)
 		}
 	}
+	if len(ids) == 0 {
+		return out
+	}
 	d := func(idx []int) float64 {
 		return appropriateness(pooled(cur.codes, ids, idx)) - appropriateness(pooled(prev.codes, ids, idx))
 	}
-	if v := d(seq(len(ids))); len(ids) > 0 && !math.IsNaN(v) {
+	if v := d(seq(len(ids))); !math.IsNaN(v) {
 		out["mi"] = &Change{Value: v, CI: ci95(ids, d)}
 	}
 	return out

@@ -132,6 +132,11 @@ type Scorers struct {
 	// "not near"); [] = none, the test half is measured either way. The
 	// default trains the level head on them (docs/scorers.md, "Decoys").
 	DecoysTrain []string `yaml:"decoys_train" json:"decoys_train"`
+	// SmallTalkTrain is how many user turns of Synthetic-Persona-Chat's
+	// valid split (ordinary chit-chat) the crisis level head trains on as
+	// "none", so a short ordinary message stops reading as "low" risk; the
+	// test split stays for measuring false alarms; 0 = none.
+	SmallTalkTrain int `yaml:"smalltalk_train" json:"smalltalk_train"`
 }
 
 // Tracking sends training metrics to experiment trackers.

@@ -136,6 +136,7 @@ func TestValidate(t *testing.T) {
 		{"per-scorer override of an unknown scorer", "scorers: {finetune: {per_scorer: {empathi: {lr: 3.0e-5}}}}", []string{"scorers.finetune.per_scorer.empathi", "one of [empathy mi crisis persona]"}},
 		{"negative per-scorer lr", "scorers: {finetune: {per_scorer: {empathy: {lr: -1}}}}", []string{"scorers.finetune.per_scorer.empathy.lr=-1", "must be >= 0"}},
 		{"decoys training an unknown head", "scorers: {decoys_train: [crisis]}", []string{"scorers.decoys_train=crisis", "crisis_level and/or crisis_imminent"}},
+		{"negative small talk", "scorers: {smalltalk_train: -1}", []string{"scorers.smalltalk_train=-1", ">= 0"}},
 		{"negative per-scorer seeds", "scorers: {finetune: {per_scorer: {crisis: {seeds: -2}}}}", []string{"scorers.finetune.per_scorer.crisis.seeds=-2", "seed ensemble"}},
 		{"counterfactual focus above one", "scorers: {finetune: {counterfactual_focus: 1.5}}", []string{"scorers.finetune.counterfactual_focus=1.5", "must be in [0, 1]"}},
 		{"negative scorer seed", "scorers: {finetune: {seed: -1}}", []string{"scorers.finetune.seed=-1", "must be >= 0"}},

@@ -213,6 +213,9 @@ func (c *Config) Validate() error {
 			bad("scorers.decoys_train", h, "list crisis_level and/or crisis_imminent, or [] for none")
 		}
 	}
+	if c.Scorers.SmallTalkTrain < 0 {
+		bad("scorers.smalltalk_train", c.Scorers.SmallTalkTrain, "must be >= 0 (0 = none), e.g. 500")
+	}
 	if c.Eval.BatchSize <= 0 {
 		bad("eval.batch_size", c.Eval.BatchSize, "must be > 0")
 	}

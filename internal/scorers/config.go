@@ -62,7 +62,7 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 	if o.ChatSet, o.ChatSetName, err = labelledSet(sc.ChatSet, pixel.ChatSet, "chat_distress.jsonl", "scorers.chat_set", "docs/rule-labels.md"); err != nil {
 		return o, err
 	}
-	o.DecoysTrain = sc.DecoysTrain
+	o.DecoysTrain, o.SmallTalkTrain = sc.DecoysTrain, sc.SmallTalkTrain
 	if o.DecoySet, o.DecoySetName, err = labelledSet(sc.DecoySet, pixel.DecoySet, "imminence_decoys.jsonl", "scorers.decoy_set", "docs/rule-labels.md"); err != nil {
 		return o, err
 	}

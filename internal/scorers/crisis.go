@@ -1,6 +1,7 @@
 package scorers
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,6 +26,10 @@ var RiskLevels = []string{"none", "low", "moderate", "high", "imminent"}
 //   - SAD (stress causes in short messages): low.
 //   - The project's short chat messages (shortMessages, dev half): those
 //     from people with suicidal thoughts high, the others none or low.
+//   - Where scorers.smalltalk_train says so, user turns of
+//     Synthetic-Persona-Chat's valid split (ordinary chit-chat): none.
+//     Without them every short public message (SAD) is low, and the head
+//     read short ordinary messages as low risk.
 //
 // CAMS is not used: its labels are causes of distress, not risk, and its
 // posts mix r/depression and r/SuicideWatch without saying which.
@@ -32,7 +37,7 @@ var RiskLevels = []string{"none", "low", "moderate", "high", "imminent"}
 // of posts (T-SID, SAD). The "any suicide risk" AUROC is measured on
 // held-out T-SID only, where the positives and negatives come from the same
 // population (across datasets, style alone would separate them).
-func crisisTask(o Options) (*Task, error) {
+func crisisTask(ctx context.Context, o Options) (*Task, error) {
 	t := &Task{Name: "crisis_level", Scorer: "crisis", Inputs: []string{"text"}, NGrams: true,
 		HeldoutData: "T-SID " + strconv.Itoa(o.HeldoutPercent) + "% of posts, IRF test, Dreaddit test, SAD " + strconv.Itoa(o.HeldoutPercent) + "%"}
 	var all []Example
@@ -97,6 +102,13 @@ func crisisTask(o Options) (*Task, error) {
 		if !e.Heldout {
 			all = append(all, e)
 		}
+	}
+	if o.SmallTalkTrain > 0 {
+		talk, err := smallTalk(ctx, o.DataRoot, "valid", o.SmallTalkTrain)
+		if err != nil {
+			return nil, fmt.Errorf("scorers.smalltalk_train: %w (fix: put %s under the data root, or set scorers.smalltalk_train: 0)", err, smallTalkSource)
+		}
+		all = append(all, talk...)
 	}
 	t.split(all)
 	return t, nil

@@ -89,8 +89,11 @@ type Options struct {
 	// (crisis_level, crisis_imminent); the config's default is
 	// crisis_level, an Options literal's none.
 	DecoysTrain []string
-	Launcher    *worker.Launcher
-	Log         io.Writer // progress lines; nil = none
+	// SmallTalkTrain is how many user turns of Synthetic-Persona-Chat's
+	// valid split train the crisis level head as "none" (0: none).
+	SmallTalkTrain int
+	Launcher       *worker.Launcher
+	Log            io.Writer // progress lines; nil = none
 }
 
 func (o Options) logf(format string, a ...any) {
@@ -112,7 +115,7 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 		return nil, nil, err
 	}
 	tasks = append(tasks, mi...)
-	cr, err := crisisTask(o)
+	cr, err := crisisTask(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,8 @@ package scorers
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,11 +14,11 @@ import (
 // only, capped evenly and the same on every read.
 func TestSmallTalkTurns(t *testing.T) {
 	o := smallOptions(t)
-	a, err := smallTalk(context.Background(), o.DataRoot, 80)
+	a, err := smallTalk(context.Background(), o.DataRoot, "test", 80)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := smallTalk(context.Background(), o.DataRoot, 80)
+	b, err := smallTalk(context.Background(), o.DataRoot, "test", 80)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,13 +27,87 @@ func TestSmallTalkTurns(t *testing.T) {
 	}
 	convs := map[string]bool{}
 	for _, e := range a {
-		if !strings.Contains(e.ID, "test-") || strings.TrimSpace(e.Texts["text"]) == "" || !strings.HasPrefix(e.ID, e.Group) {
+		if !strings.Contains(e.ID, "test-") || !e.Heldout || e.Label != "" || strings.TrimSpace(e.Texts["text"]) == "" || !strings.HasPrefix(e.ID, e.Group) {
 			t.Fatalf("turn %s (group %s): not a test-split user turn of its conversation", e.ID, e.Group)
 		}
 		convs[e.Group] = true
 	}
 	if len(convs) < 40 {
 		t.Errorf("80 turns from %d conversations: not spread", len(convs))
+	}
+}
+
+// scorers.smalltalk_train puts that many valid-split turns into the crisis
+// head's training as "none", kept in full under its cap; never a test-split
+// turn, so the false-alarm row stays on conversations the head never saw.
+func TestCrisisTrainsOnValidSmallTalk(t *testing.T) {
+	o := smallOptions(t)
+	talk := func(n int) (train, held []string) {
+		o.SmallTalkTrain = n
+		task, err := crisisTask(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task.Train = capKeeping(task.Train, 4000)
+		for _, e := range task.Train {
+			if e.Meta["source"] == smallTalkSource {
+				if !strings.Contains(e.ID, "valid-") || e.Label != "none" {
+					t.Fatalf("training turn %s labelled %q: want a valid-split turn as none", e.ID, e.Label)
+				}
+				train = append(train, e.ID)
+			}
+		}
+		for _, e := range task.Heldout {
+			if e.Meta["source"] == smallTalkSource {
+				held = append(held, e.ID)
+			}
+		}
+		return train, held
+	}
+	if train, held := talk(0); len(train)+len(held) != 0 {
+		t.Fatalf("off, yet %d turns train and %d are held out", len(train), len(held))
+	}
+	train, held := talk(300)
+	if len(train) != 300 || len(held) != 0 {
+		t.Fatalf("300 asked: %d train, %d held out", len(train), len(held))
+	}
+	if n := smallTalkTrained([]*Task{{Name: "crisis_level", Train: []Example{{Meta: map[string]string{"source": smallTalkSource}}}},
+		{Name: "persona", Train: []Example{{Meta: map[string]string{"source": smallTalkSource}}}}}); n != 1 {
+		t.Errorf("counted %d trained turns, want 1 (the crisis head's)", n)
+	}
+	test, err := smallTalk(context.Background(), o.DataRoot, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := map[string]bool{}
+	for _, e := range test {
+		convs[e.Group] = true
+	}
+	for _, id := range train {
+		if convs[id[:strings.LastIndex(id, "-")]] {
+			t.Fatalf("training turn %s is from a test conversation", id)
+		}
+	}
+	// The same data root without Synthetic-Persona-Chat: a clear error.
+	root := t.TempDir()
+	full, err := filepath.Abs(o.DataRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ents {
+		if d.Name() != smallTalkSource {
+			if err := os.Symlink(filepath.Join(full, d.Name()), filepath.Join(root, d.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	o.DataRoot, o.SmallTalkTrain = root, 10
+	if _, err := crisisTask(context.Background(), o); err == nil || !strings.Contains(err.Error(), "scorers.smalltalk_train: 0") {
+		t.Errorf("no small-talk data: %v", err)
 	}
 }
 
@@ -43,7 +119,7 @@ func TestSmallTalkRows(t *testing.T) {
 	level := map[string]Prediction{"a": lv("high"), "b": lv("low"), "c": lv("none"), "d": lv("none")}
 	imm := map[string]Prediction{"a": {Probs: map[string]float64{"1": 0.7}}, "b": {Probs: map[string]float64{"1": 0.9}},
 		"c": {Probs: map[string]float64{"1": 0}}, "d": {Probs: map[string]float64{"1": 0}}}
-	rows, err := smallTalkRows(test, level, imm)
+	rows, err := smallTalkRows(test, level, imm, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +131,14 @@ func TestSmallTalkRows(t *testing.T) {
 	if !strings.Contains(r.Note, "1 of 4 rated high, 1 imminent") || !strings.Contains(r.Note, "above none (low or more) 0.500") {
 		t.Errorf("note %q", r.Note)
 	}
+	if strings.Contains(r.Note, "valid split") {
+		t.Errorf("untrained, yet the note says %q", r.Note)
+	}
+	if rows, _ := smallTalkRows(test, level, imm, 300); !strings.Contains(rows[0].Note, "trained on 300 turns of the valid split") {
+		t.Errorf("trained note %q", rows[0].Note)
+	}
 	delete(level, "d")
-	if _, err := smallTalkRows(test, level, imm); err == nil {
+	if _, err := smallTalkRows(test, level, imm, 0); err == nil {
 		t.Error("a turn without a prediction passed")
 	}
 }

@@ -91,7 +91,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := writeExamples(set.dataFile("decoys.heldout.jsonl"), decoyTest); err != nil {
 		return nil, err
 	}
-	talk, err := smallTalk(ctx, o.DataRoot, o.MaxHeldout)
+	talk, err := smallTalk(ctx, o.DataRoot, "test", o.MaxHeldout)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +284,7 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := smallTalkRows(talk, talkLevel, talkImm)
+	tr, err := smallTalkRows(talk, talkLevel, talkImm, smallTalkTrained(tasks))
 	if err != nil {
 		return nil, err
 	}

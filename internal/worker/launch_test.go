@@ -290,6 +290,26 @@ func TestProgressResumedETA(t *testing.T) {
 	}
 }
 
+// A seed ensemble fine-tunes its encoders one after another under one
+// name: the second starts a new count, with its own quarters and an ETA
+// from its own steps, not from the first encoder's start.
+func TestProgressTaskRunAgain(t *testing.T) {
+	var buf bytes.Buffer
+	p, clock := clockedProgress(&buf)
+	for i := 0; i <= 100; i++ {
+		*clock = clock.Add(time.Second)
+		p.Update("fine-tune crisis", i, 100, "step")
+	}
+	buf.Reset()
+	for i := 1; i <= 25; i++ {
+		*clock = clock.Add(time.Second)
+		p.Update("fine-tune crisis", i, 100, "step")
+	}
+	if got := strings.TrimSpace(buf.String()); got != "fine-tune crisis: 25/100 step, ETA 1m15s" {
+		t.Errorf("second run's lines %q; want its first quarter, 75 steps left at one a second", got)
+	}
+}
+
 // clockedProgress is a Progress on a clock the test moves.
 func clockedProgress(w *bytes.Buffer) (*Progress, *time.Time) {
 	p := NewProgress(w)

@@ -22,6 +22,7 @@ type Progress struct {
 	task    string
 	started time.Time
 	base    int       // done at the task's first event: a resumed task's ETA counts only the steps since
+	done    int       // done at the last event: a count that goes back is the same task run again
 	shown   int       // quarters already printed (non-terminal)
 	last    time.Time // when the last line was printed (non-terminal)
 	// every is the longest gap between two lines off a terminal (default a
@@ -40,12 +41,15 @@ func NewProgress(w io.Writer) *Progress {
 }
 
 // Update moves the bar of task to done/total, starting a new bar when the
-// task changes.
+// task changes or its count goes back (the same task run again: a seed
+// ensemble's next encoder), so its ETA and lines start afresh.
 func (p *Progress) Update(task string, done, total int, unit string) {
 	if p == nil || total <= 0 {
 		return
 	}
-	if task != p.task {
+	again := task == p.task && done < p.done
+	p.done = done
+	if task != p.task || again {
 		p.Finish()
 		p.task, p.started, p.shown, p.base = task, p.clock(), 0, done
 		p.last = p.started

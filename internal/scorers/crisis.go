@@ -108,6 +108,9 @@ func crisisTask(ctx context.Context, o Options) (*Task, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scorers.smalltalk_train: %w (fix: put %s under the data root, or set scorers.smalltalk_train: 0)", err, smallTalkSource)
 		}
+		if len(talk) == 0 {
+			return nil, fmt.Errorf("scorers.smalltalk_train: %s has no user turns in its valid split (fix: restore Synthetic-Persona-Chat_valid.csv with `pixel data fetch %s`, or set scorers.smalltalk_train: 0)", smallTalkSource, smallTalkSource)
+		}
 		all = append(all, talk...)
 	}
 	t.split(all)

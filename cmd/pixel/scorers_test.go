@@ -22,8 +22,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	sets := []string{"--set", "scorers.dir=" + dir, "--set", "scorers.max_per_task=100", "--set", "scorers.task_caps.persona=100", "--set", "scorers.max_heldout=60", "--set", "scorers.bias_descriptors=3", "--set", "scorers.bias_carriers=4",
 		"--set", "scorers.finetune.epochs=1", "--set", "scorers.finetune.max_len=48",
 		// Small talk scaled to the slice: the default's 500 "none" turns would
-		// be a third of the 50 kept short messages and tilt this one-epoch
-		// head's near-even prior to "none".
+		// be 500 of the 800 messages the cap thins to 50 kept, and tilt this
+		// one-epoch head's near-even prior to "none".
 		"--set", "scorers.smalltalk_train=10"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.

@@ -88,27 +88,49 @@ func TestCrisisTrainsOnValidSmallTalk(t *testing.T) {
 			t.Fatalf("training turn %s is from a test conversation", id)
 		}
 	}
-	// The same data root without Synthetic-Persona-Chat: a clear error.
-	root := t.TempDir()
+	// The same data root without Synthetic-Persona-Chat, then with a valid
+	// split that holds no conversation: each a clear error, never a set
+	// trained on no small talk.
 	full, err := filepath.Abs(o.DataRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.SmallTalkTrain = 10
+	o.DataRoot = rootWithout(t, full, smallTalkSource)
+	if _, err := crisisTask(context.Background(), o); err == nil || !strings.Contains(err.Error(), "scorers.smalltalk_train: 0") {
+		t.Errorf("no small-talk data: %v", err)
+	}
+	spc := filepath.Join(o.DataRoot, smallTalkSource)
+	if err := os.Mkdir(spc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(spc, "Synthetic-Persona-Chat_valid.csv"), []byte("user 1 personas,user 2 personas,Best Generated Conversation\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testCSV := "Synthetic-Persona-Chat_test.csv"
+	if err := os.Symlink(filepath.Join(full, smallTalkSource, testCSV), filepath.Join(spc, testCSV)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crisisTask(context.Background(), o); err == nil || !strings.Contains(err.Error(), "no user turns in its valid split") {
+		t.Errorf("an empty valid split: %v", err)
+	}
+}
+
+// rootWithout is a data root linking every dataset folder of full but skip.
+func rootWithout(t *testing.T, full, skip string) string {
+	root := t.TempDir()
 	ents, err := os.ReadDir(full)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range ents {
-		if d.Name() != smallTalkSource {
+		if d.Name() != skip {
 			if err := os.Symlink(filepath.Join(full, d.Name()), filepath.Join(root, d.Name())); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	o.DataRoot, o.SmallTalkTrain = root, 10
-	if _, err := crisisTask(context.Background(), o); err == nil || !strings.Contains(err.Error(), "scorers.smalltalk_train: 0") {
-		t.Errorf("no small-talk data: %v", err)
-	}
+	return root
 }
 
 // The false-alarm row counts a turn rated high, and says how many were

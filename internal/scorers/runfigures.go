@@ -41,29 +41,35 @@ func meanValues(path string, personas map[string]string) (ModelScores, *promptSc
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
 		var rec struct {
-			ID     string                    `json:"id"`
-			Scores map[string]map[string]any `json:"scores"`
-		}
-		var mi struct { // the MI scorer's code of the response
-			Scores struct {
-				MI struct {
-					Response struct {
-						Code *TherapistCode `json:"miti_code"`
-					} `json:"response"`
-				} `json:"mi"`
-			} `json:"scores"`
+			ID     string                     `json:"id"`
+			Scores map[string]json.RawMessage `json:"scores"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			return ms, nil, fmt.Errorf("%s line %d: %v", path, n, err)
 		}
-		if err := json.Unmarshal(sc.Bytes(), &mi); err != nil {
-			return ms, nil, fmt.Errorf("%s line %d: %v", path, n, err)
+		scores := make(map[string]map[string]any, len(rec.Scores))
+		for s, raw := range rec.Scores {
+			var v map[string]any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return ms, nil, fmt.Errorf("%s line %d: scorer %s: %v", path, n, s, err)
+			}
+			scores[s] = v
 		}
 		client := personas[rec.ID] != "" && personas[rec.ID] != "therapist"
-		if c := mi.Scores.MI.Response.Code; c != nil && !client {
-			ps.codes[rec.ID] = append(ps.codes[rec.ID], *c)
+		if raw, ok := rec.Scores["mi"]; ok && !client {
+			var mi struct { // the MI scorer's code of the response
+				Response struct {
+					Code *TherapistCode `json:"miti_code"`
+				} `json:"response"`
+			}
+			if err := json.Unmarshal(raw, &mi); err != nil {
+				return ms, nil, fmt.Errorf("%s line %d: scorer mi: %v", path, n, err)
+			}
+			if c := mi.Response.Code; c != nil {
+				ps.codes[rec.ID] = append(ps.codes[rec.ID], *c)
+			}
 		}
-		for s, v := range rec.Scores {
+		for s, v := range scores {
 			if s == "mi" || (client && s != "persona") {
 				continue // mi: pooled below
 			}

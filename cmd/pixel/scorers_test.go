@@ -230,6 +230,40 @@ func TestScorersEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// --agreement brief: each scorer's figures with a goal per record, the
+	// whole table once beside the output.
+	brief := filepath.Join(filepath.Dir(in), "brief.jsonl")
+	if stdout, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", brief, "--scorer-set", key, "--agreement", "brief"}, sets...)...); err != nil || !strings.Contains(stdout, "brief.jsonl.validity.md") {
+		t.Fatalf("pixel score --agreement brief: %v\n%s\n%s", err, stdout, stderr)
+	}
+	full, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bb, err := os.ReadFile(brief)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bb) >= len(full)*2/3 {
+		t.Errorf("brief output %d bytes, full %d", len(bb), len(full))
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(bb)), "\n") {
+		var rec struct{ Scores map[string]map[string]any }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for s, sc := range rec.Scores {
+			if a, _ := sc["agreement"].(string); !strings.Contains(a, "goal") || !strings.HasSuffix(a, "brief.jsonl.validity.md") {
+				t.Errorf("%s: brief agreement %q", s, a)
+			}
+		}
+	}
+	if md, err := os.ReadFile(brief + ".validity.md"); err != nil || !strings.Contains(string(md), "| scorer | measure | held-out data |") {
+		t.Errorf("the whole table beside the brief output: %v\n%s", err, md)
+	}
+	if _, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", brief, "--agreement", "short"}, sets...)...); err == nil || !strings.Contains(stderr, "fix: full or brief") {
+		t.Errorf("--agreement short: %v\n%s", err, stderr)
+	}
 	q, err := os.ReadFile(out + ".rejected.jsonl")
 	if err != nil || !strings.Contains(string(q), `"line":3`) || strings.Contains(string(q), "Zebedee") {
 		t.Errorf("quarantine of the bad line (line and reason, never its text): %q %v", q, err)

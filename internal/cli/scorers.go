@@ -87,13 +87,14 @@ func scorersCmd() *cobra.Command {
 }
 
 func scoreCmd() *cobra.Command {
-	var cfgPath, input, output, only, setKey string
+	var cfgPath, input, output, only, setKey, agreement string
 	var sets []string
 	cmd := &cobra.Command{
 		Use:   "score",
 		Short: "Score responses with the trained scorers; every value comes with its scorer's held-out agreement",
 		Example: "  pixel score --input replies.jsonl --output scored.jsonl\n" +
 			"  pixel score --input replies.jsonl --output scored.jsonl --scorers empathy,crisis,safety\n" +
+			"  pixel score --input replies.jsonl --output scored.jsonl --agreement brief  # goal figures per record, full table in scored.jsonl.validity.md\n" +
 			"  # each input line: {\"id\": \"r1\", \"context\": [{\"role\": \"user\", \"content\": \"...\"}], \"response\": \"...\"}",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -108,6 +109,13 @@ func scoreCmd() *cobra.Command {
 			o, err := scorerOptions(cfg, cmd.OutOrStdout())
 			if err != nil {
 				return err
+			}
+			switch agreement {
+			case "full":
+			case "brief":
+				o.BriefAgreement = true
+			default:
+				return fmt.Errorf("--agreement %q (fix: full or brief)", agreement)
 			}
 			set, err := scorers.Latest(o.Dir)
 			which := "the latest trained; --scorer-set KEY picks another"
@@ -126,6 +134,9 @@ func scoreCmd() *cobra.Command {
 			if bad > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "%d record(s) not scored; reasons (no text) in %s.rejected.jsonl\n", bad, output)
 			}
+			if o.BriefAgreement {
+				fmt.Fprintf(cmd.OutOrStdout(), "each record carries its scorers' figures with a goal; the whole validity table: %s.validity.md\n", output)
+			}
 			return nil
 		},
 	}
@@ -134,6 +145,7 @@ func scoreCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&input, "input", "i", "", "JSONL of {id, context (messages) or text, response[, persona]}")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "JSONL written with every chosen scorer's values")
 	cmd.Flags().StringVar(&only, "scorers", strings.Join(scorers.Names, ","), "comma-separated scorers to run")
+	cmd.Flags().StringVar(&agreement, "agreement", "full", "what each record carries beside its numbers: full (every figure of the scorer with its held-out data and notes, about 2 KB per scorer) or brief (its figures with a goal, and the whole table once in <output>.validity.md)")
 	cmd.Flags().StringVar(&setKey, "scorer-set", "", "the key of a trained scorer set in scorers.dir (default: the latest trained)")
 	_ = cmd.MarkFlagRequired("input")
 	_ = cmd.MarkFlagRequired("output")

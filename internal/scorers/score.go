@@ -237,12 +237,23 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 			return 0, 0, err
 		}
 	}
+	agreement := val.Summary
+	if o.BriefAgreement {
+		table := output + ".validity.md"
+		var md bytes.Buffer
+		fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", set.Key, filepath.Base(output))
+		val.Markdown(&md)
+		if err := artifact.WriteBytes(table, md.Bytes()); err != nil {
+			return 0, 0, err
+		}
+		agreement = func(s string) string { return val.Brief(s, filepath.Base(table)) }
+	}
 	err = artifact.WriteFile(output, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
 		for i := range ins {
-			out := map[string]any{"id": ins[i].ID, "scorer_set": set.Key, "scores": scoreOne(&ins[i], chosen, preds, ref, &val)}
+			out := map[string]any{"id": ins[i].ID, "scorer_set": set.Key, "scores": scoreOne(&ins[i], chosen, preds, ref, agreement)}
 			if err := enc.Encode(out); err != nil {
 				return err
 			}
@@ -305,7 +316,7 @@ func readInputs(path, quarantine string) ([]Input, int, error) {
 }
 
 // scoreOne assembles one record's scores, each scorer with its agreement.
-func scoreOne(in *Input, chosen []string, preds map[string]map[string]Prediction, ref delivery.Reference, val *Validity) map[string]any {
+func scoreOne(in *Input, chosen []string, preds map[string]map[string]Prediction, ref delivery.Reference, agreement func(string) string) map[string]any {
 	out := map[string]any{}
 	p := func(kind, head string) Prediction { return preds[kind+"."+head][in.ID] }
 	for _, s := range chosen {
@@ -337,7 +348,7 @@ func scoreOne(in *Input, chosen []string, preds map[string]map[string]Prediction
 				}
 			}
 		}
-		v["agreement"] = val.Summary(s)
+		v["agreement"] = agreement(s)
 		out[s] = v
 	}
 	return out

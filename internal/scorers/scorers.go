@@ -70,8 +70,12 @@ type Options struct {
 	// CheckpointSeconds is how often a fine-tuning encoder saves its state
 	// so that a killed run resumes (0 = never); not part of a set's key.
 	CheckpointSeconds float64
-	SafetySet         []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName     string
+	// BriefAgreement: `pixel score` puts only each scorer's figures with a
+	// goal beside its values and writes the whole validity table once
+	// beside the output (<output>.validity.md); not part of a set's key.
+	BriefAgreement bool
+	SafetySet      []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName  string
 	// RuleSet is the labelled set the hand-written rules are measured on
 	// (JSONL, docs/rule-labels.md); it trains nothing.
 	RuleSet     []byte

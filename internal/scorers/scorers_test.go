@@ -266,6 +266,17 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	if s := v.Summary("persona"); !strings.HasSuffix(s, "FAIL [AI-labelled; length baseline 0.7]") {
 		t.Errorf("summary without the row's note: %q", s)
 	}
+	// The brief form keeps the figures with a goal and the AI-labelled
+	// caveat, drops the rest, and names the whole table.
+	if s := v.Brief("persona", "out.jsonl.validity.md"); s != "turn accuracy 0.800, goal ≥0.90: FAIL [AI-labelled held-out data]; every figure, its held-out data and notes: out.jsonl.validity.md" {
+		t.Errorf("brief %q", s)
+	}
+	if s := v.Brief("mi", "t.md"); !strings.Contains(s, "bias max |Δ mean| 0.050, goal ≤0.02: FAIL") || strings.Contains(s, "permission") {
+		t.Errorf("brief %q", s)
+	}
+	if s := v.Brief("crisis", "t.md"); !strings.HasPrefix(s, "any suicide risk AUROC 0.940 (95% CI 0.900–0.970), goal ≥0.90: pass;") {
+		t.Errorf("brief %q", s)
+	}
 }
 
 // The MITI summary of a scored record codes the therapist turns of its

@@ -90,6 +90,32 @@ func (v *Validity) Summary(scorer string) string {
 	return strings.Join(parts, "; ")
 }
 
+// Brief is a scorer's figures that have a goal, each with its interval and
+// pass or FAIL, a caveat on AI-labelled held-out data kept, and where the
+// whole table is: what `pixel score --agreement brief` puts beside that
+// scorer's numbers instead of Summary (under half its length).
+func (v *Validity) Brief(scorer, table string) string {
+	var parts []string
+	for _, r := range v.Rows {
+		if r.Scorer != scorer || r.Value == nil || r.Pass == nil {
+			continue
+		}
+		s := fmt.Sprintf("%s %s %.3f", r.Measure, r.Metric, *r.Value)
+		if r.CI != nil {
+			s += " (95% CI " + r.CIText() + ")"
+		}
+		s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
+		if strings.Contains(r.Note, "AI-labelled") {
+			s += " [AI-labelled held-out data]"
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no figure with a goal")
+	}
+	return strings.Join(parts, "; ") + "; every figure, its held-out data and notes: " + table
+}
+
 // Failed lists the rows with a goal they miss.
 func (v *Validity) Failed() []Row {
 	var out []Row

@@ -264,6 +264,13 @@ func TestScorersEndToEnd(t *testing.T) {
 	if _, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", brief, "--agreement", "short"}, sets...)...); err == nil || !strings.Contains(stderr, "fix: full or brief") {
 		t.Errorf("--agreement short: %v\n%s", err, stderr)
 	}
+	// A full run over the same output leaves no table its records do not name.
+	if _, stderr, err = runPixel(t, bin, root, append([]string{"score", "--input", in, "--output", brief, "--scorer-set", key, "--scorers", "delivery"}, sets...)...); err != nil {
+		t.Fatalf("pixel score (full) over a brief output: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(brief + ".validity.md"); !os.IsNotExist(err) {
+		t.Errorf("stale table beside a full output: %v", err)
+	}
 	q, err := os.ReadFile(out + ".rejected.jsonl")
 	if err != nil || !strings.Contains(string(q), `"line":3`) || strings.Contains(string(q), "Zebedee") {
 		t.Errorf("quarantine of the bad line (line and reason, never its text): %q %v", q, err)

@@ -135,7 +135,7 @@ func scoreCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%d record(s) not scored; reasons (no text) in %s.rejected.jsonl\n", bad, output)
 			}
 			if o.BriefAgreement {
-				fmt.Fprintf(cmd.OutOrStdout(), "each record carries its scorers' figures with a goal; the whole validity table: %s.validity.md\n", output)
+				fmt.Fprintf(cmd.OutOrStdout(), "each record carries its scorers' figures with a goal; the whole validity table: %s\n", scorers.TablePath(output))
 			}
 			return nil
 		},

@@ -237,9 +237,8 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 			return 0, 0, err
 		}
 	}
-	agreement := val.Summary
+	agreement, table := val.Summary, TablePath(output)
 	if o.BriefAgreement {
-		table := output + ".validity.md"
 		var md bytes.Buffer
 		fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", set.Key, filepath.Base(output))
 		val.Markdown(&md)
@@ -247,6 +246,8 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 			return 0, 0, err
 		}
 		agreement = func(s string) string { return val.Brief(s, filepath.Base(table)) }
+	} else if err := os.Remove(table); err != nil && !os.IsNotExist(err) { // no stale table from an earlier brief run
+		return 0, 0, err
 	}
 	err = artifact.WriteFile(output, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
@@ -262,6 +263,10 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 	})
 	return len(ins), rejected, err
 }
+
+// TablePath is where `pixel score --agreement brief` writes the whole
+// validity table that each record's agreement names: beside the output.
+func TablePath(output string) string { return output + ".validity.md" }
 
 // readInputs reads the input JSONL; a bad line is quarantined (line and
 // reason only) and the rest are scored.

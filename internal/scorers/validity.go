@@ -74,14 +74,7 @@ func (v *Validity) Summary(scorer string) string {
 		if r.Scorer != scorer || r.Value == nil {
 			continue
 		}
-		s := fmt.Sprintf("%s %s %.3f", r.Measure, r.Metric, *r.Value)
-		if r.CI != nil {
-			s += " (95% CI " + r.CIText() + ")"
-		}
-		s += fmt.Sprintf(" on %s (n=%d)", r.Heldout, r.N)
-		if r.Pass != nil {
-			s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
-		}
+		s := r.figure() + fmt.Sprintf(" on %s (n=%d)", r.Heldout, r.N) + r.goalText()
 		if r.Note != "" { // what the figure means: baselines, provenance, the human ceiling
 			s += " [" + r.Note + "]"
 		}
@@ -100,11 +93,7 @@ func (v *Validity) Brief(scorer, table string) string {
 		if r.Scorer != scorer || r.Value == nil || r.Pass == nil {
 			continue
 		}
-		s := fmt.Sprintf("%s %s %.3f", r.Measure, r.Metric, *r.Value)
-		if r.CI != nil {
-			s += " (95% CI " + r.CIText() + ")"
-		}
-		s += fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
+		s := r.figure() + r.goalText()
 		if strings.Contains(r.Note, "AI-labelled") {
 			s += " [AI-labelled held-out data]"
 		}
@@ -114,6 +103,23 @@ func (v *Validity) Brief(scorer, table string) string {
 		parts = append(parts, "no figure with a goal")
 	}
 	return strings.Join(parts, "; ") + "; every figure, its held-out data and notes: " + table
+}
+
+// figure is "measure metric value (95% CI lo–hi)" of a row with a value.
+func (r Row) figure() string {
+	s := fmt.Sprintf("%s %s %.3f", r.Measure, r.Metric, *r.Value)
+	if r.CI != nil {
+		s += " (95% CI " + r.CIText() + ")"
+	}
+	return s
+}
+
+// goalText is ", goal ≥0.90: pass" for a row with a goal, else "".
+func (r Row) goalText() string {
+	if r.Pass == nil {
+		return ""
+	}
+	return fmt.Sprintf(", goal %s%.2f: %s", cmp(r.LowerIsBetter), *r.Goal, passWord(*r.Pass))
 }
 
 // Failed lists the rows with a goal they miss.

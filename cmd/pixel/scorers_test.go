@@ -82,6 +82,22 @@ func TestScorersEndToEnd(t *testing.T) {
 	if ref != 1 {
 		t.Errorf("validity table has %d persona reference rows, want 1", ref)
 	}
+	// Every head has a calibration row (ECE on its held-out side, with an
+	// interval); the logistic heads are temperature-scaled, the fine-tuned
+	// ones say they are not.
+	calibrated := map[string]string{}
+	for _, r := range v.Rows {
+		if r.Metric == "ECE" {
+			calibrated[strings.TrimSuffix(r.Measure, " probabilities, calibration")] = r.Note
+			if r.Value == nil || *r.Value < 0 || *r.Value > 1 || r.CI == nil || r.N == 0 || r.N > 60 || !strings.Contains(r.Note, "mean top probability") {
+				t.Errorf("calibration row %s: value %v, n %d, interval %v, note %q", r.Measure, r.Value, r.N, r.CI, r.Note)
+			}
+		}
+	}
+	if len(calibrated) != 19 || !strings.Contains(calibrated["safety_supportive"], "temperature") || !strings.Contains(calibrated["mi_permission"], "-fold out-of-fold") ||
+		!strings.Contains(calibrated["empathy_er"], "fine-tuned, no temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
+		t.Errorf("calibration rows: %v", calibrated)
+	}
 	// The imminence decoys' test half is measured end to end, capped like
 	// every held-out side.
 	decoys := 0

@@ -107,6 +107,11 @@ type Scorers struct {
 	// on the same turns, which reads them better; 0 = the fine-tuned head
 	// reads every turn.
 	PersonaShortWords int `yaml:"persona_short_words" json:"persona_short_words"`
+	// CalibrationFolds: every logistic (frozen) head's logits are divided
+	// by a temperature fitted on this many cross-validation folds of its
+	// own training rows, so its probabilities can be read as probabilities
+	// (the validity table's calibration rows); 0 = off.
+	CalibrationFolds int `yaml:"calibration_folds" json:"calibration_folds"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

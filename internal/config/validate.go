@@ -174,6 +174,9 @@ func (c *Config) Validate() error {
 	if c.Scorers.MIClientContext < 1 || c.Scorers.MIClientContext > 8 {
 		bad("scorers.mi_client_context", c.Scorers.MIClientContext, "must be 1..8 (turns before a client utterance)")
 	}
+	if f := c.Scorers.CalibrationFolds; f < 0 || f == 1 || f > 20 {
+		bad("scorers.calibration_folds", f, "must be 0 (off) or 2..20")
+	}
 	if c.Scorers.PersonaShortWords < 0 || c.Scorers.PersonaShortWords > 10 {
 		bad("scorers.persona_short_words", c.Scorers.PersonaShortWords, "must be 0..10 (0 = off)")
 	}

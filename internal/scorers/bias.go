@@ -229,7 +229,7 @@ func biasCarriers(held []Example, n int) []Example {
 // probeKind is the probe file a head reads in the bias check.
 func probeKind(t *Task) string {
 	switch {
-	case t.Name == miPermission:
+	case t.Name == miPermission: // it reads one embedded field, but its probes are advice turns
 		return "advice"
 	case len(t.Inputs) == 1:
 		return "text"

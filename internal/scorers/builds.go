@@ -23,13 +23,15 @@ func readHeadJSON(set Set, head string, v any) error {
 
 // headBuild is what a head's json says of how it was trained.
 type headBuild struct {
-	Kind    string  `json:"kind"`
-	Encoder string  `json:"encoder"`
-	Seeds   []int   `json:"seeds"`
-	NGrams  bool    `json:"ngrams"`
-	Debias  bool    `json:"debias"`
-	C       float64 `json:"c"`
-	Folds   int     `json:"c_cv_folds"`
+	Kind    string `json:"kind"`
+	Encoder string `json:"encoder"`
+	Seeds   []int  `json:"seeds"`
+	NGrams  bool   `json:"ngrams"`
+	// NGramInputs: the fields whose n-grams the head reads, when not the last input.
+	NGramInputs []string `json:"ngram_inputs"`
+	Debias      bool     `json:"debias"`
+	C           float64  `json:"c"`
+	Folds       int      `json:"c_cv_folds"`
 	// ShortTurns names the frozen head that reads this head's short inputs
 	// (a fine-tuned persona: docs/scorers.md).
 	ShortTurns *struct {
@@ -47,6 +49,9 @@ func (h headBuild) describe() string {
 		s := "logistic on frozen " + h.Encoder
 		if h.NGrams {
 			s += " + hashed n-grams"
+			if len(h.NGramInputs) > 0 {
+				s += " of " + strings.Join(h.NGramInputs, " and ")
+			}
 		}
 		if h.Debias {
 			s += ", debiased"

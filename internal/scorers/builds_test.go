@@ -22,6 +22,7 @@ func TestHeadBuilds(t *testing.T) {
 		"safety_c":        `{"encoder": "mini"}`,
 		"persona":         `{"kind": "finetuned", "encoder": "mini", "short_turns": {"head": "persona.short", "max_words": 3}}`,
 		"persona.short":   `{"encoder": "mini", "ngrams": true, "debias": true, "c": 1.0}`,
+		"mi_permission":   `{"encoder": "mini", "ngrams": true, "ngram_inputs": ["response", "before"], "c": 0.1, "c_cv_folds": 10}`,
 	}
 	for name, js := range heads {
 		if err := os.WriteFile(filepath.Join(set.heads(), name+".json"), []byte(js), 0o644); err != nil {
@@ -29,7 +30,7 @@ func TestHeadBuilds(t *testing.T) {
 		}
 	}
 	tasks := []*Task{{Name: "crisis_level", Scorer: "crisis"}, {Name: "safety_a", Scorer: "safety"}, {Name: "crisis_imminent", Scorer: "crisis"},
-		{Name: "safety_b", Scorer: "safety"}, {Name: "safety_c", Scorer: "safety"}, {Name: "persona", Scorer: "persona"}}
+		{Name: "safety_b", Scorer: "safety"}, {Name: "safety_c", Scorer: "safety"}, {Name: "persona", Scorer: "persona"}, {Name: "mi_permission", Scorer: "mi"}}
 	b, err := headBuilds(set, tasks)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestHeadBuilds(t *testing.T) {
 		"crisis":  "crisis_level: fine-tuned mini, 3 seeds averaged (0, 1, 2); crisis_imminent: logistic on frozen mini + hashed n-grams, debiased, C 0.1 (10-fold CV)",
 		"safety":  "safety_a, safety_b: logistic on frozen mini + hashed n-grams, C 1; safety_c: logistic on frozen mini",
 		"persona": "persona: fine-tuned mini (turns of at most 3 words: logistic on frozen mini + hashed n-grams, debiased, C 1)",
+		"mi":      "mi_permission: logistic on frozen mini + hashed n-grams of response and before, C 0.1 (10-fold CV)",
 	}
 	for sc, w := range want {
 		if b[sc] != w {
@@ -47,7 +49,7 @@ func TestHeadBuilds(t *testing.T) {
 	v := &Validity{Builds: b}
 	var md strings.Builder
 	v.Markdown(&md)
-	if !strings.Contains(md.String(), "How each scorer's heads were built:\n- crisis: crisis_level: fine-tuned mini, 3 seeds") {
+	if !strings.Contains(md.String(), "How each scorer's heads were built:\n- mi: mi_permission: logistic") || !strings.Contains(md.String(), "\n- crisis: crisis_level: fine-tuned mini, 3 seeds") {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 	_, err = headBuilds(set, append(tasks, &Task{Name: "gone", Scorer: "mi"}))

@@ -36,6 +36,10 @@ type Task struct {
 	Scorer string   // the scorer it belongs to, e.g. "empathy"
 	Inputs []string // fields of Example.Texts, in feature order
 	NGrams bool     // add hashed word n-grams of the last input
+	// NGramInputs, when set, are the fields whose hashed n-grams are added
+	// instead (each its own block), read whether or not they are Inputs:
+	// the permission detector reads the turns before only as words.
+	NGramInputs []string
 	// CGrid: a frozen head whose C is chosen from these by cross-validation
 	// on its training rows (the worker's one-standard-error rule); empty:
 	// scorers.c.

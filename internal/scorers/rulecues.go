@@ -71,7 +71,11 @@ func ruleTasks(o Options) ([]*Task, error) {
 	}
 	held := "Pixel rule-cue set (" + o.RuleSetName + "), test half"
 	imm := &Task{Name: crisisImminent, Scorer: "crisis", Inputs: []string{"text"}, NGrams: true, CGrid: detectorCGrid, HeldoutData: held}
-	perm := &Task{Name: miPermission, Scorer: "mi", Inputs: []string{"before", "response"}, NGrams: true, CGrid: detectorCGrid, HeldoutData: held}
+	// The permission detector embeds the advice turn only and reads the
+	// turns before as words: their embedding carried a sentence about the
+	// client into P(with permission) (docs/scorers.md, "Calibration").
+	perm := &Task{Name: miPermission, Scorer: "mi", Inputs: []string{"response"}, NGrams: true, NGramInputs: []string{"response", "before"},
+		CGrid: detectorCGrid, HeldoutData: held}
 	for _, r := range recs {
 		e := Example{ID: r.ID, Label: fmt.Sprint(*r.Label), Group: r.ID, Heldout: r.Split == "test"}
 		if r.Rule == ruleImminence {

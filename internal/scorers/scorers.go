@@ -51,6 +51,9 @@ type Options struct {
 	// PersonaShortWords: a fine-tuned persona head's turns of at most this
 	// many words are read by a frozen head on the same turns (0 = off).
 	PersonaShortWords int
+	// CalibrationFolds: each logistic head's logits are divided by a
+	// temperature fitted on this many folds of its training rows (0 = off).
+	CalibrationFolds int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -273,7 +276,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
-		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
@@ -297,8 +300,14 @@ func (o Options) personaShortWords() int {
 // scorer's own overrides (e.g. a larger encoder).
 func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]any {
 	spec := map[string]any{"name": t.Name, "train": train, "inputs": t.Inputs, "ngrams": t.NGrams, "c": o.C}
+	if len(t.NGramInputs) > 0 {
+		spec["ngram_inputs"] = t.NGramInputs
+	}
 	if len(t.CGrid) > 0 {
 		spec["c_grid"] = t.CGrid
+	}
+	if o.CalibrationFolds > 0 { // every logistic head, a fine-tuned persona's short-turn head too
+		spec["calibration_folds"] = o.CalibrationFolds
 	}
 	if !o.finetunes(t.Name) {
 		return spec
@@ -382,11 +391,17 @@ func setKey(o Options, tasks []*Task) (string, error) {
 			h["persona_short_words"] = n
 		}
 	}
+	if o.CalibrationFolds > 0 { // absent when off, so earlier sets keep their key
+		h["calibration_folds"] = o.CalibrationFolds
+	}
 	var parts []string
 	for _, t := range tasks {
 		recipe := []any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout}
 		if len(t.CGrid) > 0 { // absent otherwise, so other heads keep their keys
 			recipe = append(recipe, t.CGrid)
+		}
+		if len(t.NGramInputs) > 0 { // likewise
+			recipe = append(recipe, t.NGramInputs)
 		}
 		b, err := json.Marshal(recipe)
 		if err != nil {

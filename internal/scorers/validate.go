@@ -349,6 +349,18 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 			Metric: "accuracy", Kappa: fp(Kappa(sh, st)), CI: labelCI(shr, sh, st, Accuracy),
 			Note: fmt.Sprintf("the speaker who said the same words most often in training: %.3f", Accuracy(sh, sl))}, Accuracy(sh, st), nil))
 	}
+	// calibration: how far each head's probabilities can be read as such
+	for _, t := range tasks {
+		gold, _, probs, err := load(t)
+		if err != nil {
+			return nil, err
+		}
+		r, err := calibrationRow(set, t, gold, probs)
+		if err != nil {
+			return nil, err
+		}
+		v.Rows = append(v.Rows, r)
+	}
 	// bias
 	rows, err := biasRows(probes, binfo, pred)
 	if err != nil {

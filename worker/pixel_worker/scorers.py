@@ -5,16 +5,20 @@ worker only turns text into features and fits or applies a head.
 
 Features of an example are the encoder's embedding of each input field
 (e.g. context and response), their element-wise product when there are two,
-and optionally hashed word 1-2 grams of the last field (lexical cues such as
-"?" or "would it be okay" that the embedding smooths away). The head is a
+and optionally hashed word 1-2 grams of the last field, or of each field in
+"ngram_inputs" (lexical cues such as "?" or "would it be okay" that the
+embedding smooths away). The head is a
 class-balanced multinomial logistic regression (scikit-learn), saved as plain
 arrays (npz + json, never pickle) and applied here with numpy.
 
 `scorer_fit` spec: encoder, cache_dir, out_dir, tasks: [{name, train,
-inputs, ngrams, c[, c_grid]}]. Each train row is {"id", "texts": {field: text},
-"label"}. With c_grid, a small head's C is chosen from the grid by
-cross-validation on its training rows (choose_c); the head's json records
-the chosen "c", each candidate's "c_cv" accuracy and the "c_cv_folds".
+inputs, ngrams, c[, c_grid][, calibration_folds][, ngram_inputs]}]. Each train row is {"id",
+"texts": {field: text}, "label"}. With c_grid, a small head's C is chosen from
+the grid by cross-validation on its training rows (choose_c); the head's json
+records the chosen "c", each candidate's "c_cv" accuracy and the "c_cv_folds".
+With calibration_folds, a logistic head's logits are divided by a temperature
+fitted on out-of-fold logits of its training rows (temperature_scaled); the
+json records "temperature" and "temperature_folds".
 
 Demographic debiasing (spec "debias": {"with", "without", "k"}): the
 top-k principal directions of the differences between embeddings of
@@ -139,8 +143,10 @@ def project_out(x: np.ndarray, basis: np.ndarray | None) -> np.ndarray:
     return x - (x @ basis.T) @ basis
 
 
-def features(rows: list[dict], inputs: list[str], ngrams: bool, enc: Encoder, label: str, debias: np.ndarray | None = None):
-    """The feature matrix of rows (dense embeddings, plus sparse n-grams)."""
+def features(rows: list[dict], inputs: list[str], ngrams: bool, enc: Encoder, label: str, debias: np.ndarray | None = None,
+             ngram_inputs: list[str] | None = None):
+    """The feature matrix of rows (dense embeddings, plus sparse n-grams of
+    the last input, or one block per field of ngram_inputs)."""
     from scipy import sparse
 
     embs = []
@@ -156,8 +162,8 @@ def features(rows: list[dict], inputs: list[str], ngrams: bool, enc: Encoder, la
 
     hv = HashingVectorizer(n_features=HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm="l2",
                            token_pattern=r"(?u)\b\w+\b|[?!]")
-    grams = hv.transform([str(r["texts"].get(inputs[-1]) or "") for r in rows])
-    return sparse.hstack([sparse.csr_matrix(dense), grams]).tocsr()
+    blocks = [hv.transform([str(r["texts"].get(field) or "") for r in rows]) for field in (ngram_inputs or inputs[-1:])]
+    return sparse.hstack([sparse.csr_matrix(dense), *blocks]).tocsr()
 
 
 def predict_proba(head: dict, X) -> np.ndarray:
@@ -272,18 +278,50 @@ def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out
     from sklearn.linear_model import LogisticRegression
 
     labels = [str(r["label"]) for r in rows]
-    X = features(rows, list(t["inputs"]), bool(t.get("ngrams")), enc, name, basis)
+    X = features(rows, list(t["inputs"]), bool(t.get("ngrams")), enc, name, basis, t.get("ngram_inputs"))
     c, cv = float(t.get("c") or 1.0), None
     if t.get("c_grid"):
         c, cv = choose_c(X, labels, [float(v) for v in t["c_grid"]])
     clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    clf.fit(X, labels)
     meta = {"name": name, "inputs": list(t["inputs"]), "ngrams": bool(t.get("ngrams")), "encoder": enc.name, "max_seq_len": enc.max_seq_len,
             "debias": basis is not None, "train_examples": len(rows), "train_counts": {k: labels.count(k) for k in sorted(set(labels))}, "c": c}
+    if t.get("ngram_inputs"):
+        meta["ngram_inputs"] = list(t["ngram_inputs"])
     if cv is not None:
         meta.update(cv)
-    save_head(out_dir, name, clf.coef_, clf.intercept_, clf.classes_, meta)
-    return {"train_examples": len(rows), "classes": [str(c) for c in clf.classes_]}
+    coef, intercept, classes, info = temperature_scaled(clf, X, labels, int(t.get("calibration_folds") or 0))
+    meta.update(info)
+    save_head(out_dir, name, coef, intercept, classes, meta)
+    return {"train_examples": len(rows), "classes": [str(c) for c in classes]}
+
+
+def temperature_scaled(clf, X, labels: list[str], folds: int):
+    """clf fitted on every row, its logits multiplied by one factor so that
+    its probabilities are calibrated: 1 / a temperature fitted
+    (scikit-learn's CalibratedClassifierCV, method "temperature") on the
+    out-of-fold logits of a stratified k-fold split of the same rows, so it
+    never sees a held-out row. Fewer folds when a label has fewer rows; with
+    folds 0, or under 2 rows of some label, no temperature (factor 1). Class
+    decisions do not change: every logit is scaled by the same positive
+    factor. Returns (coef, intercept, classes, facts for the head's json)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels)
+    k = min(folds, int(min(np.unique(y, return_counts=True)[1])))
+    if k < 2:
+        clf.fit(X, y)
+        return clf.coef_, clf.intercept_, clf.classes_, ({"temperature": 1.0, "temperature_folds": 0} if folds else {})
+    cal = CalibratedClassifierCV(clf, method="temperature", ensemble=False, cv=StratifiedKFold(k, shuffle=True, random_state=0))
+    cal.fit(X, y)
+    inner = cal.calibrated_classifiers_[0]  # the estimator fitted on every row (it learned the labels encoded as 0..n-1)
+    beta = float(inner.calibrators[0].beta_)
+    factor = 2 * beta if len(cal.classes_) == 2 else beta  # binary logits x enter as (-x, x): softmax(beta .) = sigmoid(2 beta x)
+    coef, intercept = inner.estimator.coef_ * factor, inner.estimator.intercept_ * factor
+    if not np.allclose(predict_proba({"coef": coef, "intercept": intercept}, X[:64]), cal.predict_proba(X[:64]), atol=1e-4):
+        raise WorkerError("the temperature-scaled head does not reproduce scikit-learn's calibrated probabilities",
+                          "report this with the installed scikit-learn version; set scorers.calibration_folds: 0 to train without calibration")
+    return coef, intercept, cal.classes_, {"temperature": round(1 / factor, 4), "temperature_folds": k}
 
 
 def _fit_short_turns(t: dict, rows: list[dict], enc: "Encoder", basis, out_dir: Path) -> None:
@@ -417,7 +455,7 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
 
 def _frozen_probs(head: dict, rows: list[dict], encoders: dict, job, label: str) -> np.ndarray:
     enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
-    return predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, label, head["basis"]))
+    return predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, label, head["basis"], head.get("ngram_inputs")))
 
 
 def predict(job) -> dict:

@@ -275,3 +275,72 @@ def test_short_turns_are_read_by_the_frozen_head_fitted_for_them(tmp_path):
     tuned = predict("kind", {k: v for k, v in meta.items() if k != "short_turns"})
     assert routed[:2] == short[:2] and routed[2:] == tuned[2:]
     assert all(abs(a["question"] - b["question"]) > 1e-4 for a, b in zip(short, tuned)), "the two heads should differ, or the test shows nothing"
+
+
+def _nll(p: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)).mean())
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_temperature_scaling_calibrates_without_changing_decisions(n_classes):
+    """A strongly regularised head is underconfident; the temperature fitted
+    on out-of-fold logits of its training rows sharpens it, and on fresh rows
+    from the same distribution its log loss falls while its decisions stay."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(n_classes)
+    w = rng.normal(size=(6, n_classes)) * 2
+    X, Xn = rng.normal(size=(400, 6)), rng.normal(size=(2000, 6))
+    names = np.array(["c0", "c1", "c2"][:n_classes])
+    y, yn = names[(X @ w).argmax(1)], (Xn @ w).argmax(1)
+
+    def head():
+        return LogisticRegression(C=0.01, max_iter=3000, class_weight="balanced")
+
+    coef, intercept, classes, info = scorers.temperature_scaled(head(), X, list(y), 5)
+    plain = head().fit(X, y)
+    assert [str(c) for c in classes] == list(names) and info["temperature_folds"] == 5 and info["temperature"] < 1
+    calibrated = scorers.predict_proba({"coef": coef, "intercept": intercept}, Xn)
+    before = plain.predict_proba(Xn)
+    assert (calibrated.argmax(1) == before.argmax(1)).all()
+    assert _nll(calibrated, yn) < _nll(before, yn) - 0.05
+    # folds 0: the plain head, nothing recorded
+    coef0, intercept0, _, info0 = scorers.temperature_scaled(head(), X, list(y), 0)
+    assert info0 == {} and np.allclose(coef0, plain.coef_) and np.allclose(intercept0, plain.intercept_)
+
+
+def test_temperature_scaling_needs_two_rows_of_every_label():
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[0.0], [0.1], [0.2], [1.0]])
+    _, _, _, info = scorers.temperature_scaled(LogisticRegression(), X, ["a", "a", "a", "b"], 5)
+    assert info == {"temperature": 1.0, "temperature_folds": 0}
+
+
+def test_fit_job_records_the_temperature_and_predict_applies_it(fitted, tmp_path):
+    d, specs, _ = fitted
+    task = {"name": "toy", "train": str(d / "train.jsonl"), "inputs": ["context", "response"], "ngrams": True, "c": 1.0, "calibration_folds": 3}
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(d / "cache"), out_dir=str(tmp_path / "heads"), tasks=[task])
+    meta = json.loads((tmp_path / "heads" / "toy.json").read_text())
+    assert meta["temperature_folds"] == 3 and 0 < meta["temperature"] < 1  # 12 separable rows at C 1: underconfident
+
+    def top(heads: Path, out: Path) -> list[float]:
+        run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(d / "cache"), heads_dir=str(heads),
+                tasks=[{"name": "toy", "input": str(d / "held.jsonl"), "output": str(out)}])
+        return [max(json.loads(line)["probs"].items(), key=lambda kv: kv[1]) for line in out.read_text().splitlines()]
+
+    plain, scaled = top(d / "heads", tmp_path / "plain.jsonl"), top(tmp_path / "heads", tmp_path / "scaled.jsonl")
+    assert [c for c, _ in scaled] == [c for c, _ in plain]
+    assert all(s > p for (_, s), (_, p) in zip(scaled, plain))
+
+
+def test_ngram_inputs_are_one_hashed_block_per_field():
+    """The permission detector reads the turns before as words: each field in
+    ngram_inputs is its own block, so a word there is not the same feature as
+    the same word in the reply."""
+    rows = [{"id": "a", "texts": {"response": "Try a walk.", "before": "Any advice?"}},
+            {"id": "b", "texts": {"response": "Try a walk.", "before": "I'm tired."}}]
+    X = scorers.features(rows, [], True, None, "t", None, ["response", "before"]).toarray()
+    assert X.shape == (2, 2 * scorers.HASH_FEATURES)
+    h = scorers.HASH_FEATURES
+    assert np.array_equal(X[0, :h], X[1, :h]) and not np.array_equal(X[0, h:], X[1, h:])

@@ -1,0 +1,113 @@
+package scorers
+
+import (
+	"fmt"
+	"math"
+)
+
+// eceBins is the number of equal-width confidence bins of ECE.
+const eceBins = 10
+
+// ECE is the expected calibration error of top-label probabilities: the
+// examples binned by the probability of their predicted class (10 equal
+// bins over 0..1), and each bin's |accuracy − mean probability| weighted
+// by its share of the examples. 0 is perfectly calibrated; NaN with no
+// examples.
+func ECE(conf []float64, correct []bool) float64 {
+	if len(conf) == 0 {
+		return math.NaN()
+	}
+	var n, hit, sum [eceBins]float64
+	for i, c := range conf {
+		b := int(c * eceBins)
+		if b >= eceBins {
+			b = eceBins - 1
+		}
+		if b < 0 {
+			b = 0
+		}
+		n[b]++
+		sum[b] += c
+		if correct[i] {
+			hit[b]++
+		}
+	}
+	e := 0.0
+	for b := range n {
+		if n[b] > 0 {
+			e += n[b] / float64(len(conf)) * math.Abs(hit[b]/n[b]-sum[b]/n[b])
+		}
+	}
+	return e
+}
+
+// headTemperature is what a head's json says of its calibration
+// (worker: temperature_scaled).
+type headTemperature struct {
+	Kind        string   `json:"kind"`
+	Temperature *float64 `json:"temperature"` // absent when calibration was off
+	Folds       int      `json:"temperature_folds"`
+	ShortTurns  *struct {
+		Head string `json:"head"`
+	} `json:"short_turns"`
+}
+
+// describe says how the head's probabilities were calibrated.
+func (h headTemperature) describe() string {
+	switch {
+	case h.Kind == "finetuned":
+		return "fine-tuned, no temperature fitted"
+	case h.Temperature != nil && h.Folds > 0:
+		return fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of its training rows", *h.Temperature, h.Folds)
+	case h.Temperature != nil:
+		return "no temperature fitted (a label has under 2 training rows)"
+	default:
+		return "no temperature fitted (scorers.calibration_folds 0, or a set trained before it)"
+	}
+}
+
+// calibrationRow is how well one head's held-out probabilities match how
+// often its top class is right: ECE with its interval, and a note with
+// the mean top probability against the accuracy and the head's
+// temperature, if any. No goal: it tells a reader how far to trust a
+// probability the scorer reports (crisis p_any_suicide_risk, each safety
+// item's probability, P(therapist)), not whether the scorer passes.
+func calibrationRow(set Set, t *Task, gold []string, probs []Prediction) (Row, error) {
+	conf, correct := make([]float64, len(probs)), make([]bool, len(probs))
+	meanConf, acc := 0.0, 0.0
+	for i, p := range probs {
+		top := p.Top()
+		conf[i], correct[i] = p.Probs[top], top == gold[i]
+		meanConf += conf[i]
+		if correct[i] {
+			acc++
+		}
+	}
+	var h headTemperature
+	if err := readHeadJSON(set, t.Name, &h); err != nil {
+		return Row{}, err
+	}
+	how := h.describe()
+	if h.ShortTurns != nil {
+		var s headTemperature
+		if err := readHeadJSON(set, h.ShortTurns.Head, &s); err != nil {
+			return Row{}, err
+		}
+		how += "; its short turns' frozen head: " + s.describe()
+	}
+	note := how
+	if len(probs) > 0 {
+		meanConf, acc = meanConf/float64(len(probs)), acc/float64(len(probs))
+		lean := "about even"
+		switch {
+		case acc-meanConf > 0.02:
+			lean = "underconfident"
+		case meanConf-acc > 0.02:
+			lean = "overconfident"
+		}
+		note = fmt.Sprintf("mean top probability %.3f, accuracy %.3f: %s; %s", meanConf, acc, lean, how)
+	}
+	return newRow(Row{Scorer: t.Scorer, Measure: t.Name + " probabilities, calibration", Heldout: t.HeldoutData, N: len(probs),
+		Metric: "ECE", LowerIsBetter: true, Note: note,
+		CI: ci95(groupsOf(t.Heldout), func(idx []int) float64 { return ECE(pick(conf, idx), pick(correct, idx)) })}, ECE(conf, correct), nil), nil
+}

@@ -311,7 +311,11 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("report lacks %q", s)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(m[1]), "eval", "4-voice", "scores.jsonl")); err != nil {
-		t.Errorf("voice checkpoint's samples not scored: %v", err)
+	voice := filepath.Join(filepath.Dir(m[1]), "eval", "4-voice", "scores.jsonl")
+	if b, err := os.ReadFile(voice); err != nil || !strings.Contains(string(b), `scores.jsonl.validity.md"`) {
+		t.Errorf("voice checkpoint's samples not scored, or their agreement is not brief (naming the table): %v", err)
+	}
+	if _, err := os.Stat(voice + ".validity.md"); err != nil {
+		t.Errorf("no validity table beside the voice checkpoint's scores: %v", err)
 	}
 }

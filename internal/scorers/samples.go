@@ -87,7 +87,9 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := ScoreFile(ctx, o, set, Names, in, out); err != nil {
+		brief := o // each sample names the table written beside its scores.jsonl instead of repeating it (the report prints it once)
+		brief.BriefAgreement = true
+		if _, _, err := ScoreFile(ctx, brief, set, Names, in, out); err != nil {
 			return nil, fmt.Errorf("score %s's samples: %w", m.Model, err)
 		}
 		personas := map[string]string{}

@@ -32,6 +32,11 @@ type headBuild struct {
 	Debias      bool     `json:"debias"`
 	C           float64  `json:"c"`
 	Folds       int      `json:"c_cv_folds"`
+	// Temperature is absent when calibration was off (worker:
+	// temperature_scaled); TemperatureFolds is 0 when a label had too few
+	// rows to fit one (calibration.go reads both).
+	Temperature      *float64 `json:"temperature"`
+	TemperatureFolds int      `json:"temperature_folds"`
 	// ShortTurns names the frozen head that reads this head's short inputs
 	// (a fine-tuned persona: docs/scorers.md).
 	ShortTurns *struct {

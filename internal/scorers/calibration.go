@@ -19,13 +19,7 @@ func ECE(conf []float64, correct []bool) float64 {
 	}
 	var n, hit, sum [eceBins]float64
 	for i, c := range conf {
-		b := int(c * eceBins)
-		if b >= eceBins {
-			b = eceBins - 1
-		}
-		if b < 0 {
-			b = 0
-		}
+		b := min(int(c*eceBins), eceBins-1) // a probability of 1 falls in the last bin
 		n[b]++
 		sum[b] += c
 		if correct[i] {
@@ -41,24 +35,13 @@ func ECE(conf []float64, correct []bool) float64 {
 	return e
 }
 
-// headTemperature is what a head's json says of its calibration
-// (worker: temperature_scaled).
-type headTemperature struct {
-	Kind        string   `json:"kind"`
-	Temperature *float64 `json:"temperature"` // absent when calibration was off
-	Folds       int      `json:"temperature_folds"`
-	ShortTurns  *struct {
-		Head string `json:"head"`
-	} `json:"short_turns"`
-}
-
-// describe says how the head's probabilities were calibrated.
-func (h headTemperature) describe() string {
+// calibration says how the head's probabilities were calibrated.
+func (h headBuild) calibration() string {
 	switch {
 	case h.Kind == "finetuned":
 		return "fine-tuned, no temperature fitted"
-	case h.Temperature != nil && h.Folds > 0:
-		return fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of its training rows", *h.Temperature, h.Folds)
+	case h.Temperature != nil && h.TemperatureFolds > 0:
+		return fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of its training rows", *h.Temperature, h.TemperatureFolds)
 	case h.Temperature != nil:
 		return "no temperature fitted (a label has under 2 training rows)"
 	default:
@@ -83,17 +66,17 @@ func calibrationRow(set Set, t *Task, gold []string, probs []Prediction) (Row, e
 			acc++
 		}
 	}
-	var h headTemperature
+	var h headBuild
 	if err := readHeadJSON(set, t.Name, &h); err != nil {
 		return Row{}, err
 	}
-	how := h.describe()
+	how := h.calibration()
 	if h.ShortTurns != nil {
-		var s headTemperature
+		var s headBuild
 		if err := readHeadJSON(set, h.ShortTurns.Head, &s); err != nil {
 			return Row{}, err
 		}
-		how += "; its short turns' frozen head: " + s.describe()
+		how += "; its short turns' frozen head: " + s.calibration()
 	}
 	note := how
 	if len(probs) > 0 {

@@ -153,10 +153,14 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	for _, t := range tasks {
 		byName[t.Name] = t
 	}
+	loaded := map[string]map[string]Prediction{} // each head's held-out predictions, read once (its rows, then its calibration row)
 	load := func(t *Task) (gold, top []string, probs []Prediction, err error) {
-		ps, err := readPredictions(pred(t.Name + ".heldout.jsonl"))
-		if err != nil {
-			return nil, nil, nil, err
+		ps, ok := loaded[t.Name]
+		if !ok {
+			if ps, err = readPredictions(pred(t.Name + ".heldout.jsonl")); err != nil {
+				return nil, nil, nil, err
+			}
+			loaded[t.Name] = ps
 		}
 		for _, e := range t.Heldout {
 			p, ok := ps[e.ID]

@@ -24,7 +24,10 @@ func TestScorersEndToEnd(t *testing.T) {
 		// Small talk scaled to the slice: the default's 500 "none" turns would
 		// be 500 of the 800 messages the cap thins to 50 kept, and tilt this
 		// one-epoch head's near-even prior to "none".
-		"--set", "scorers.smalltalk_train=10"}
+		"--set", "scorers.smalltalk_train=10",
+		// Rows beyond the caps of 100 are plenty: each fine-tuned head's
+		// temperature is fitted on 100 of them (2,000 would add minutes).
+		"--set", "scorers.calibration_rows=100"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.
 	stdout, stderr, err := runPixel(t, bin, root, smoke...)
@@ -83,8 +86,8 @@ func TestScorersEndToEnd(t *testing.T) {
 		t.Errorf("validity table has %d persona reference rows, want 1", ref)
 	}
 	// Every head has a calibration row (ECE on its held-out side, with an
-	// interval); the logistic heads are temperature-scaled, the fine-tuned
-	// ones say they are not.
+	// interval); the logistic heads are temperature-scaled on folds of their
+	// training rows, the fine-tuned ones on rows beyond their caps.
 	calibrated := map[string]string{}
 	for _, r := range v.Rows {
 		if r.Metric == "ECE" {
@@ -95,7 +98,9 @@ func TestScorersEndToEnd(t *testing.T) {
 		}
 	}
 	if len(calibrated) != 19 || !strings.Contains(calibrated["safety_supportive"], "temperature") || !strings.Contains(calibrated["mi_permission"], "-fold out-of-fold") ||
-		!strings.Contains(calibrated["empathy_er"], "fine-tuned, no temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
+		!strings.Contains(calibrated["empathy_er"], "fine-tuned; temperature") || !strings.Contains(calibrated["empathy_er"], "fitted on 100 training-side rows beyond its cap") ||
+		!strings.Contains(calibrated["crisis_level"], "fine-tuned; temperature") ||
+		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
 	}
 	// The imminence decoys' test half is measured end to end, capped like

@@ -112,6 +112,11 @@ type Scorers struct {
 	// own training rows, so its probabilities can be read as probabilities
 	// (the validity table's calibration rows); 0 = off.
 	CalibrationFolds int `yaml:"calibration_folds" json:"calibration_folds"`
+	// CalibrationRows: a fine-tuned head whose training side has at least
+	// this many rows beyond its cap, from groups (posts, conversations)
+	// none of its training rows share, gets a temperature fitted on this
+	// many of them; 0 = off.
+	CalibrationRows int `yaml:"calibration_rows" json:"calibration_rows"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

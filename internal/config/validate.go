@@ -177,6 +177,9 @@ func (c *Config) Validate() error {
 	if f := c.Scorers.CalibrationFolds; f < 0 || f == 1 || f > 20 {
 		bad("scorers.calibration_folds", f, "must be 0 (off) or 2..20")
 	}
+	if r := c.Scorers.CalibrationRows; r < 0 || (r > 0 && r < 100) || r > 100000 {
+		bad("scorers.calibration_rows", r, "must be 0 (off) or 100..100000 (a temperature from fewer rows is noise)")
+	}
 	if c.Scorers.PersonaShortWords < 0 || c.Scorers.PersonaShortWords > 10 {
 		bad("scorers.persona_short_words", c.Scorers.PersonaShortWords, "must be 0..10 (0 = off)")
 	}

@@ -37,6 +37,16 @@ type headBuild struct {
 	// rows to fit one (calibration.go reads both).
 	Temperature      *float64 `json:"temperature"`
 	TemperatureFolds int      `json:"temperature_folds"`
+	// A fine-tuned head's: TemperatureRows, the rows beyond its cap its
+	// temperature was fitted on (0: none fitted), with the log loss there
+	// before and after; Calibration, how many such rows there were and how
+	// many scorers.calibration_rows asked for (absent when off).
+	TemperatureRows    int       `json:"temperature_rows"`
+	TemperatureLogLoss []float64 `json:"temperature_log_loss"`
+	Calibration        *struct {
+		Spare  int `json:"spare"`
+		Needed int `json:"needed"`
+	} `json:"calibration"`
 	// ShortTurns names the frozen head that reads this head's short inputs
 	// (a fine-tuned persona: docs/scorers.md).
 	ShortTurns *struct {

@@ -38,8 +38,19 @@ func ECE(conf []float64, correct []bool) float64 {
 // calibration says how the head's probabilities were calibrated.
 func (h headBuild) calibration() string {
 	switch {
+	case h.Kind == "finetuned" && h.Temperature != nil && h.TemperatureRows > 0:
+		s := fmt.Sprintf("fine-tuned; temperature %.3g fitted on %d training-side rows beyond its cap, from groups none of its training rows share", *h.Temperature, h.TemperatureRows)
+		if len(h.TemperatureLogLoss) == 2 {
+			s += fmt.Sprintf(" (log loss there %.3f → %.3f)", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
+		}
+		return s
+	case h.Kind == "finetuned" && h.Calibration != nil && h.Calibration.Spare == 0:
+		return "fine-tuned, no temperature fitted: every training-side row taught its encoder"
+	case h.Kind == "finetuned" && h.Calibration != nil:
+		return fmt.Sprintf("fine-tuned, no temperature fitted: %d training-side rows beyond its cap from groups it never trained on, under the %d of scorers.calibration_rows",
+			h.Calibration.Spare, h.Calibration.Needed)
 	case h.Kind == "finetuned":
-		return "fine-tuned, no temperature fitted"
+		return "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)"
 	case h.Temperature != nil && h.TemperatureFolds > 0:
 		return fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of its training rows", *h.Temperature, h.TemperatureFolds)
 	case h.Temperature != nil:

@@ -1,6 +1,8 @@
 package scorers
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,7 +43,10 @@ func TestCalibrationRow(t *testing.T) {
 		"safety_x":      `{"c": 1, "temperature": 0.35, "temperature_folds": 5}`,
 		"old":           `{"c": 1}`,
 		"tiny":          `{"c": 1, "temperature": 1.0, "temperature_folds": 0}`,
-		"persona":       `{"kind": "finetuned", "short_turns": {"head": "persona.short", "max_words": 3}}`,
+		"persona":       `{"kind": "finetuned", "short_turns": {"head": "persona.short", "max_words": 3}, "calibration": {"spare": 450, "needed": 2000}}`,
+		"crisis_level":  `{"kind": "finetuned", "temperature": 1.31, "temperature_rows": 2000, "temperature_log_loss": [0.712, 0.655], "calibration": {"spare": 7732, "needed": 2000}}`,
+		"mi_client":     `{"kind": "finetuned", "calibration": {"spare": 0, "needed": 2000}}`,
+		"empathy_er":    `{"kind": "finetuned"}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
 	}
 	for name, js := range heads {
@@ -85,10 +90,99 @@ func TestCalibrationRow(t *testing.T) {
 		t.Errorf("a head too small to calibrate: %q %v", r.Note, err)
 	}
 	r, err = calibrationRow(set, &Task{Name: "persona", Scorer: "persona", Heldout: held}, gold, probs)
-	if err != nil || !strings.Contains(r.Note, "fine-tuned, no temperature fitted; its short turns' frozen head: temperature 1.2") {
+	if err != nil || !strings.Contains(r.Note, "fine-tuned, no temperature fitted: 450 training-side rows beyond its cap from groups it never trained on, under the 2000 of scorers.calibration_rows; its short turns' frozen head: temperature 1.2") {
 		t.Errorf("a fine-tuned head with a short-turn head: %q %v", r.Note, err)
+	}
+	for name, want := range map[string]string{
+		"crisis_level": "fine-tuned; temperature 1.31 fitted on 2000 training-side rows beyond its cap, from groups none of its training rows share (log loss there 0.712 → 0.655)",
+		"mi_client":    "fine-tuned, no temperature fitted: every training-side row taught its encoder",
+		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
+	} {
+		r, err = calibrationRow(set, &Task{Name: name, Scorer: "x", Heldout: held}, gold, probs)
+		if err != nil || !strings.HasSuffix(r.Note, want) {
+			t.Errorf("%s: note %q (want it to end %q), %v", name, r.Note, want, err)
+		}
 	}
 	if _, err := calibrationRow(set, &Task{Name: "missing", Scorer: "mi"}, nil, nil); err == nil || !strings.Contains(err.Error(), "scorers train") {
 		t.Errorf("missing head: %v", err)
+	}
+}
+
+// Calibration rows are training-side rows the cap left out whose group no
+// kept row shares, n of them or none when fewer are spare.
+func TestCalibrationRowsComeFromGroupsNoTrainingRowShares(t *testing.T) {
+	var all []Example
+	for g := 0; g < 40; g++ {
+		for i := 0; i < 3; i++ {
+			all = append(all, Example{ID: fmt.Sprintf("g%02d-%d", g, i), Group: fmt.Sprintf("g%02d", g), Label: "x"})
+		}
+	}
+	kept := all[:61] // groups g00-g19 whole and one row of g20
+	groups := map[string]bool{}
+	for _, e := range kept {
+		groups[e.Group] = true
+	}
+	cal, spare := calibrationRows(all, kept, 5)
+	if len(cal) != 5 || spare != 57 {
+		t.Fatalf("%d calibration rows of %d spare", len(cal), spare)
+	}
+	for _, e := range cal {
+		if groups[e.Group] {
+			t.Errorf("calibration row %s shares group %s with a training row", e.ID, e.Group)
+		}
+	}
+	if cal, n := calibrationRows(all, kept, spare+1); cal != nil || n != spare {
+		t.Errorf("asking for more than are spare: %d rows, %d spare", len(cal), n)
+	}
+}
+
+// With scorers.calibration_rows, a fine-tuned head with enough spare rows
+// gets them (disjoint from both sides, in its job entry, in the set key);
+// a frozen head gets none, and the setting leaves all-frozen sets' keys alone.
+func TestCalibrationRowsReachFinetunedHeadsOnly(t *testing.T) {
+	o := smallOptions(t)
+	o.FinetuneHeads, o.Finetune, o.CalibrationRows = []string{"crisis_level", "mi_client"}, map[string]any{"epochs": 1}, 100
+	tasks, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		spec := o.taskSpec(task, "/d/"+task.Name+".train.jsonl", nil)
+		cal, _ := spec["calibration"].(map[string]any)
+		switch task.Name {
+		case "crisis_level":
+			if len(task.Calibration) != 100 || task.Spare < 100 || cal["rows"] != "/d/crisis_level.calibration.jsonl" || cal["needed"] != 100 {
+				t.Errorf("crisis_level: %d calibration rows of %d spare, spec %v", len(task.Calibration), task.Spare, cal)
+			}
+			if err := checkDisjoint(task); err != nil {
+				t.Error(err)
+			}
+		case "mi_client":
+			if cal == nil || cal["spare"] != task.Spare || (len(task.Calibration) == 0) != (cal["rows"] == nil) {
+				t.Errorf("mi_client: spec %v, %d rows of %d spare", cal, len(task.Calibration), task.Spare)
+			}
+		default:
+			if len(task.Calibration) > 0 || cal != nil {
+				t.Errorf("%s (not fine-tuned) got calibration rows: %d, %v", task.Name, len(task.Calibration), cal)
+			}
+		}
+	}
+	key := func(o Options) string {
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	off := o
+	off.CalibrationRows = 0
+	frozen, frozenOn := Options{C: 1}, Options{C: 1, CalibrationRows: 100}
+	if key(o) == key(off) || key(frozen) != key(frozenOn) {
+		t.Error("calibration_rows must change a fine-tuned set's key and leave an all-frozen one's")
+	}
+	bad := *tasks[0]
+	bad.Calibration = []Example{bad.Train[0]}
+	if err := checkDisjoint(&bad); err == nil || !strings.Contains(err.Error(), "calibration group") {
+		t.Errorf("a calibration row from a training group: %v", err)
 	}
 }

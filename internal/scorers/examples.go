@@ -46,8 +46,23 @@ type Task struct {
 	CGrid   []float64
 	Train   []Example
 	Heldout []Example
+	// Calibration holds training-side rows beyond the cap whose group no
+	// training row shares (calibrationRows), on which a fine-tuned head's
+	// temperature is fitted; Spare is how many such rows there were.
+	Calibration []Example
+	Spare       int
 	// HeldoutData names the held-out data for the validity table.
 	HeldoutData string
+}
+
+// sides are the task's data files by side: train, heldout and, when it has
+// rows, calibration.
+func (t *Task) sides() map[string][]Example {
+	out := map[string][]Example{"train": t.Train, "heldout": t.Heldout}
+	if len(t.Calibration) > 0 {
+		out["calibration"] = t.Calibration
+	}
+	return out
 }
 
 // heldoutByHash puts a group in the held-out share: FNV-1a 64 of the group
@@ -116,6 +131,28 @@ func capKeeping(exs []Example, n int) []Example {
 	kept = append(kept, capEven(rest, n-len(kept))...)
 	sort.SliceStable(kept, func(a, b int) bool { return kept[a].ID < kept[b].ID })
 	return kept
+}
+
+// calibrationRows are the rows of all (a task's training side) that kept
+// (its capped training rows) left out and whose group none of kept shares:
+// no encoder trained on them or on their conversation. It returns n of
+// them (capEven) and how many there were, or none when there are fewer
+// than n: a temperature is fitted on enough rows or not at all.
+func calibrationRows(all, kept []Example, n int) ([]Example, int) {
+	ids, groups := map[string]bool{}, map[string]bool{}
+	for _, e := range kept {
+		ids[e.ID], groups[e.Group] = true, true
+	}
+	var spare []Example
+	for _, e := range all {
+		if !ids[e.ID] && !groups[e.Group] {
+			spare = append(spare, e)
+		}
+	}
+	if n <= 0 || len(spare) < n {
+		return nil, len(spare)
+	}
+	return capEven(spare, n), len(spare)
 }
 
 // writeExamples writes examples as the worker's JSONL rows, atomically.

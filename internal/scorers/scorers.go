@@ -54,6 +54,10 @@ type Options struct {
 	// CalibrationFolds: each logistic head's logits are divided by a
 	// temperature fitted on this many folds of its training rows (0 = off).
 	CalibrationFolds int
+	// CalibrationRows: a fine-tuned head with at least this many training-
+	// side rows beyond its cap, from groups none of its training rows
+	// share, gets a temperature fitted on this many of them (0 = off).
+	CalibrationRows int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -149,7 +153,11 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 		if !ok {
 			limit = o.MaxPerTask
 		}
-		t.Train, t.Heldout = capKeeping(t.Train, limit), capEven(t.Heldout, o.MaxHeldout)
+		capped := capKeeping(t.Train, limit)
+		if o.CalibrationRows > 0 && o.finetunes(t.Name) {
+			t.Calibration, t.Spare = calibrationRows(t.Train, capped, o.CalibrationRows)
+		}
+		t.Train, t.Heldout = capped, capEven(t.Heldout, o.MaxHeldout)
 		if err := checkDisjoint(t); err != nil {
 			return nil, nil, err
 		}
@@ -162,16 +170,24 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 	return tasks, held, nil
 }
 
-// checkDisjoint fails when a group is on both sides of a task's split: the
-// held-out figures must come from data the head never saw.
+// checkDisjoint fails when a group is on both sides of a task's split, or
+// a calibration row's group is on either: the held-out figures must come
+// from data the head never saw, and a temperature from rows its encoder
+// never saw.
 func checkDisjoint(t *Task) error {
-	train := map[string]bool{}
+	train, held := map[string]bool{}, map[string]bool{}
 	for _, e := range t.Train {
 		train[e.Group] = true
 	}
 	for _, e := range t.Heldout {
 		if train[e.Group] {
 			return fmt.Errorf("scorer task %s: group %q is in both the training and the held-out data (a bug in the split)", t.Name, e.Group)
+		}
+		held[e.Group] = true
+	}
+	for _, e := range t.Calibration {
+		if train[e.Group] || held[e.Group] {
+			return fmt.Errorf("scorer task %s: calibration group %q is also in the training or held-out data (a bug in the split)", t.Name, e.Group)
 		}
 	}
 	return nil
@@ -244,10 +260,13 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	var specs []map[string]any
 	for _, t := range tasks {
 		o.logf("scorers: %-16s %6d train, %5d held out", t.Name, len(t.Train), len(t.Heldout))
-		for side, exs := range map[string][]Example{"train": t.Train, "heldout": t.Heldout} {
+		for side, exs := range t.sides() {
 			if err := writeExamples(set.dataFile(t.Name+"."+side+".jsonl"), exs); err != nil {
 				return Set{}, err
 			}
+		}
+		if len(t.Calibration) > 0 {
+			o.logf("scorers: %-16s %6d calibration rows (of %d beyond its cap, from groups it never trained on)", t.Name, len(t.Calibration), t.Spare)
 		}
 		specs = append(specs, o.taskSpec(t, set.dataFile(t.Name+".train.jsonl"), cf))
 	}
@@ -266,17 +285,17 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man := artifact.NewManifest("scorers")
 	man.Counts = map[string]int64{}
 	for _, t := range tasks {
-		for _, side := range []string{"train", "heldout"} {
+		for side, exs := range t.sides() {
 			if err := man.AddInput(set.dataFile(t.Name + "." + side + ".jsonl")); err != nil {
 				return Set{}, err
 			}
+			man.Counts[t.Name+"."+side] = int64(len(exs))
 		}
-		man.Counts[t.Name+".train"], man.Counts[t.Name+".heldout"] = int64(len(t.Train)), int64(len(t.Heldout))
 	}
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
-		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "calibration_rows": o.CalibrationRows, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
@@ -323,6 +342,13 @@ func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]a
 		ft[k] = v
 	}
 	spec["finetune"] = ft
+	if o.CalibrationRows > 0 {
+		cal := map[string]any{"spare": t.Spare, "needed": o.CalibrationRows}
+		if len(t.Calibration) > 0 { // written beside the training rows (Train)
+			cal["rows"] = strings.TrimSuffix(train, ".train.jsonl") + ".calibration.jsonl"
+		}
+		spec["calibration"] = cal
+	}
 	if cf != nil {
 		spec["counterfactual"] = o.focused(cf, t)
 	}
@@ -394,6 +420,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	if o.CalibrationFolds > 0 { // absent when off, so earlier sets keep their key
 		h["calibration_folds"] = o.CalibrationFolds
 	}
+	if o.CalibrationRows > 0 && len(o.FinetuneHeads) > 0 { // likewise; it changes only fine-tuned heads
+		h["calibration_rows"] = o.CalibrationRows
+	}
 	var parts []string
 	for _, t := range tasks {
 		recipe := []any{t.Name, t.Inputs, t.NGrams, t.Train, t.Heldout}
@@ -402,6 +431,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 		}
 		if len(t.NGramInputs) > 0 { // likewise
 			recipe = append(recipe, t.NGramInputs)
+		}
+		if len(t.Calibration) > 0 { // likewise
+			recipe = append(recipe, t.Calibration)
 		}
 		b, err := json.Marshal(recipe)
 		if err != nil {

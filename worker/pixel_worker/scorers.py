@@ -39,6 +39,12 @@ templates, weight, share[, focus, focus_ids]}) adds finetune.py's invariance
 loss to its group. A fine-tuned task with "short_turns": {"max_words": n}
 also gets a frozen head on the same rows (<name>.short), and predict reads
 inputs of at most n words with it (the persona head: docs/scorers.md).
+A fine-tuned task's "calibration" ({"spare", "needed"[, "rows"]}) says how
+many training-side rows beyond its cap come from groups none of its training
+rows share; with "rows" (a file of some of them, which no encoder trained
+on) a temperature on its (ensemble-averaged) log-probabilities is fitted
+there (calibrate_finetuned) and predict applies it; the json records
+"calibration", "temperature", "temperature_rows" and "temperature_log_loss".
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -245,7 +251,8 @@ def fit(job) -> dict:
                               "the task needs at least two labels; check the source data or lower scorers.max_per_task caps")
         if t.get("finetune"):
             groups.setdefault(str(t["finetune"].get("group") or name), []).append(
-                {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual")})
+                {"name": name, "inputs": inputs, "rows": rows, "finetune": t["finetune"], "counterfactual": t.get("counterfactual"),
+                 "calibration": t.get("calibration"), "short_turns": t.get("short_turns")})
             if t.get("short_turns"):
                 short_turns.append((t, rows))
             continue
@@ -255,6 +262,9 @@ def fit(job) -> dict:
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
                                       float(job.get("checkpoint_seconds") or 0)))
+        for m in members:
+            if m.get("calibration"):
+                calibrate_finetuned(out_dir, m)
     for t, rows in short_turns:
         _fit_short_turns(t, rows, enc, basis, out_dir)
     if job.get("finetune_cache"):
@@ -453,6 +463,79 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
         os.replace(tmp, cache)
 
 
+def calibrate_finetuned(out_dir: Path, m: dict) -> None:
+    """Record a fine-tuned head's calibration facts in its json and, given
+    m["calibration"]["rows"] (rows beyond its cap, from groups no training row
+    shares: no member's encoder saw them or their conversation), fit one
+    temperature on them: the T minimising the log loss of
+    softmax(log(mean of the members' probabilities) / T). For one encoder
+    that is its logits divided by T; decisions do not change. Rows a
+    short-turn head reads (persona) are left out: this head never reads them."""
+    cal = m["calibration"]
+    meta = json.loads((out_dir / f"{m['name']}.json").read_text())
+    meta["calibration"] = {"spare": int(cal.get("spare") or 0), "needed": int(cal.get("needed") or 0)}
+    for k in ("temperature", "temperature_rows", "temperature_log_loss"):
+        meta.pop(k, None)
+    if cal.get("rows"):
+        rows = _read_rows(cal["rows"])
+        st = m.get("short_turns")
+        if st:
+            short = set(short_rows(rows, m["inputs"][-1], int(st["max_words"])))
+            rows = [r for i, r in enumerate(rows) if i not in short]
+        classes = meta["classes"]
+        unknown = sorted({str(r["label"]) for r in rows} - set(classes))
+        if unknown:
+            raise WorkerError(f"calibration rows of {m['name']} ({cal['rows']}) carry labels {unknown} the head never learned",
+                              "rerun `pixel scorers train`; the Go core draws them from the head's own training side")
+        head = load_head(out_dir, m["name"])
+        probs = _finetuned_probs(head, rows, {}, f"{m['name']} calibration")
+        y = np.array([classes.index(str(r["label"])) for r in rows])
+        t, before, after = fit_temperature(probs, y)
+        meta.update(temperature=round(t, 4), temperature_rows=len(rows), temperature_log_loss=[round(before, 4), round(after, 4)])
+        events.log(f"{m['name']}: temperature {t:.3f} fitted on {len(rows)} rows beyond its cap (log loss {before:.3f} -> {after:.3f})")
+    write_meta(out_dir, m["name"], meta)
+
+
+def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The temperature T (0.05..20) minimising the mean log loss of
+    tempered(probs, T) against class indexes y; returns (T, log loss at 1,
+    log loss at T)."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(log_t: float) -> float:
+        p = tempered(probs, float(np.exp(log_t)))
+        return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
+
+    res = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-5})
+    return float(np.exp(res.x)), loss(0.0), float(res.fun)
+
+
+def tempered(probs: np.ndarray, t: float) -> np.ndarray:
+    """softmax(log(probs) / t): probs sharpened (t < 1) or softened (t > 1),
+    each row's order of classes unchanged."""
+    z = np.log(np.clip(probs, 1e-12, None)) / t
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _finetuned_probs(head: dict, rows: list[dict], tuned: dict, label: str) -> np.ndarray:
+    """A fine-tuned head's probabilities of rows: the mean over a seed
+    ensemble's members, tempered when a temperature was fitted. tuned
+    caches embeddings by (encoder folder, rows' texts) across a group's heads."""
+    from . import finetune
+
+    texts = hashlib.sha256(json.dumps([r["texts"] for r in rows], sort_keys=True).encode()).hexdigest()
+    parts = []
+    for h in [head, *head["members"]]:  # a seed ensemble: the mean of its members' probabilities
+        key = (str(h["folder"]), texts)
+        if key not in tuned:
+            tuned[key] = finetune.embed(h["folder"], rows, h["inputs"], h["max_len"], label)
+        parts.append(predict_proba(h, tuned[key]))
+    probs = np.mean(parts, axis=0)
+    return tempered(probs, float(head["temperature"])) if head.get("temperature_rows") else probs
+
+
 def _frozen_probs(head: dict, rows: list[dict], encoders: dict, job, label: str) -> np.ndarray:
     enc = encoders.setdefault((head["encoder"], head["max_seq_len"]), Encoder(head["encoder"], job.get("cache_dir", ""), head["max_seq_len"]))
     return predict_proba(head, features(rows, head["inputs"], head["ngrams"], enc, label, head["basis"], head.get("ngram_inputs")))
@@ -468,16 +551,7 @@ def predict(job) -> dict:
         if not rows:
             probs = np.zeros((0, len(head["classes"])))
         elif head.get("kind") == "finetuned":
-            from . import finetune
-
-            texts = hashlib.sha256(json.dumps([r["texts"] for r in rows], sort_keys=True).encode()).hexdigest()
-            parts = []
-            for h in [head, *head["members"]]:  # a seed ensemble: the mean of its members' probabilities
-                key = (str(h["folder"]), texts)
-                if key not in tuned:
-                    tuned[key] = finetune.embed(h["folder"], rows, h["inputs"], h["max_len"], t["name"])
-                parts.append(predict_proba(h, tuned[key]))
-            probs = np.mean(parts, axis=0)
+            probs = _finetuned_probs(head, rows, tuned, t["name"])
         else:
             probs = _frozen_probs(head, rows, encoders, job, t["name"])
         st = head.get("short_turns")

@@ -344,3 +344,72 @@ def test_ngram_inputs_are_one_hashed_block_per_field():
     assert X.shape == (2, 2 * scorers.HASH_FEATURES)
     h = scorers.HASH_FEATURES
     assert np.array_equal(X[0, :h], X[1, :h]) and not np.array_equal(X[0, h:], X[1, h:])
+
+
+def test_fit_temperature_recovers_the_temperature_of_overconfident_probabilities():
+    """Labels drawn from softmax(z); the head says softmax(3 z), three times
+    too sharp: the fitted temperature is about 3, the log loss falls, and no
+    row's ranking of classes changes."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(4000, 4)) * 1.5
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    y = np.array([rng.choice(4, p=row) for row in p])
+    sharp = scorers.tempered(p, 1 / 3)
+    t, before, after = scorers.fit_temperature(sharp, y)
+    assert 2.7 < t < 3.3 and after < before - 0.1
+    assert abs(after - _nll(p, y)) < 0.01
+    fixed = scorers.tempered(sharp, t)
+    assert (np.argsort(fixed, 1) == np.argsort(sharp, 1)).all()
+    np.testing.assert_allclose(scorers.tempered(p, 1.0), p, atol=1e-9)
+
+
+def test_finetuned_head_gets_a_temperature_from_its_calibration_rows(tmp_path):
+    """A fine-tuned head given rows beyond its cap gets one temperature fitted
+    on them, recorded in its json and applied by predict to its (ensemble
+    mean) probabilities without changing a decision; short turns, read by
+    another head, are left out of the fit; without rows only the facts are
+    recorded; a label the head never learned is a clear error."""
+    train = write_rows(tmp_path / "train.jsonl", [("", q, "question") for q in QUESTIONS[:6]] + [("", s, "other") for s in STATEMENTS[:6]])
+    cal_rows = [("", q, "question") for q in QUESTIONS[6:]] + [("", s, "other") for s in STATEMENTS[6:]] + [("", "Why?", "question"), ("", "Okay.", "other")]
+    cal = write_rows(tmp_path / "cal.jsonl", cal_rows)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    ft = {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g", "seeds": 2}
+    cache = str(tmp_path / "ftcache")
+
+    def fit(out, calibration, **extra):
+        task = {"name": "kind", "train": train, "inputs": ["response"], "finetune": ft, "calibration": calibration, **extra}
+        return run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / out), tasks=[task], finetune_cache=cache)
+
+    fit("cal", {"spare": 14, "needed": 4, "rows": cal}, short_turns={"max_words": 1})
+    meta = json.loads((tmp_path / "cal" / "kind.json").read_text())
+    assert meta["calibration"] == {"spare": 14, "needed": 4} and meta["temperature_rows"] == 4  # the two 1-word turns left out
+    assert meta["temperature"] > 0 and meta["temperature_log_loss"][1] <= meta["temperature_log_loss"][0]
+
+    def predict(heads, meta_json=None):
+        if meta_json is not None:
+            (tmp_path / heads / "kind.json").write_text(json.dumps(meta_json))
+        out = tmp_path / f"{heads}.{meta_json is not None}.jsonl"
+        run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(tmp_path / heads),
+                tasks=[{"name": "kind", "input": train, "output": str(out)}])
+        return np.array([[json.loads(line)["probs"][c] for c in ("other", "question")] for line in out.read_text().splitlines()])
+
+    scaled = predict("cal")
+    plain = predict("cal", {k: v for k, v in meta.items() if k not in ("temperature", "temperature_rows", "short_turns")})
+    np.testing.assert_allclose(scaled, scorers.tempered(plain, meta["temperature"]), atol=2e-6)
+    assert (scaled.argmax(1) == plain.argmax(1)).all()
+
+    fit("nocal", {"spare": 3, "needed": 4})
+    meta = json.loads((tmp_path / "nocal" / "kind.json").read_text())
+    assert meta["calibration"] == {"spare": 3, "needed": 4} and "temperature" not in meta
+    np.testing.assert_allclose(predict("nocal"), plain, atol=2e-6)  # the same encoders, from the cache
+
+    from conftest import parse_events, run_worker, write_spec
+
+    bad = write_rows(tmp_path / "bad.jsonl", [("", "Hmm, I see.", "reflection")])
+    task = {"name": "kind", "train": train, "inputs": ["response"], "finetune": ft, "calibration": {"spare": 1, "needed": 1, "rows": bad}}
+    spec = write_spec(specs / "bad.json", job="scorer_fit", encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "bad"),
+                      tasks=[task], finetune_cache=cache)
+    proc = run_worker("scorer_fit", "--spec", str(spec))
+    err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
+    assert proc.returncode == 1 and "never learned" in err[0]["error"] and "bad.jsonl" in err[0]["error"]

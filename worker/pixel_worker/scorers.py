@@ -262,9 +262,10 @@ def fit(job) -> dict:
     for group, members in groups.items():
         summary.update(_fit_finetuned(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
                                       float(job.get("checkpoint_seconds") or 0)))
+        tuned: dict[tuple, np.ndarray] = {}  # the group's heads share their encoders' embeddings of the same rows
         for m in members:
             if m.get("calibration"):
-                calibrate_finetuned(out_dir, m)
+                calibrate_finetuned(out_dir, m, tuned)
     for t, rows in short_turns:
         _fit_short_turns(t, rows, enc, basis, out_dir)
     if job.get("finetune_cache"):
@@ -463,7 +464,7 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
         os.replace(tmp, cache)
 
 
-def calibrate_finetuned(out_dir: Path, m: dict) -> None:
+def calibrate_finetuned(out_dir: Path, m: dict, tuned: dict | None = None) -> None:
     """Record a fine-tuned head's calibration facts in its json and, given
     m["calibration"]["rows"] (rows beyond its cap, from groups no training row
     shares: no member's encoder saw them or their conversation), fit one
@@ -488,7 +489,7 @@ def calibrate_finetuned(out_dir: Path, m: dict) -> None:
             raise WorkerError(f"calibration rows of {m['name']} ({cal['rows']}) carry labels {unknown} the head never learned",
                               "rerun `pixel scorers train`; the Go core draws them from the head's own training side")
         head = load_head(out_dir, m["name"])
-        probs = _finetuned_probs(head, rows, {}, f"{m['name']} calibration")
+        probs = _finetuned_probs(head, rows, {} if tuned is None else tuned, f"{m['name']} calibration")
         y = np.array([classes.index(str(r["label"])) for r in rows])
         t, before, after = fit_temperature(probs, y)
         meta.update(temperature=round(t, 4), temperature_rows=len(rows), temperature_log_loss=[round(before, 4), round(after, 4)])

@@ -46,6 +46,8 @@ func (h headBuild) calibration() string {
 		return s
 	case h.Kind == "finetuned" && h.Calibration != nil && h.Calibration.Spare == 0:
 		return "fine-tuned, no temperature fitted: every training-side row taught its encoder"
+	case h.Kind == "finetuned" && h.Calibration != nil && h.Calibration.Spare >= h.Calibration.Needed:
+		return "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads"
 	case h.Kind == "finetuned" && h.Calibration != nil:
 		return fmt.Sprintf("fine-tuned, no temperature fitted: %d training-side rows beyond its cap from groups it never trained on, under the %d of scorers.calibration_rows",
 			h.Calibration.Spare, h.Calibration.Needed)

@@ -47,6 +47,7 @@ func TestCalibrationRow(t *testing.T) {
 		"crisis_level":  `{"kind": "finetuned", "temperature": 1.31, "temperature_rows": 2000, "temperature_log_loss": [0.712, 0.655], "calibration": {"spare": 7732, "needed": 2000}}`,
 		"mi_client":     `{"kind": "finetuned", "calibration": {"spare": 0, "needed": 2000}}`,
 		"empathy_er":    `{"kind": "finetuned"}`,
+		"all_short":     `{"kind": "finetuned", "calibration": {"spare": 300, "needed": 100}}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
 	}
 	for name, js := range heads {
@@ -97,6 +98,7 @@ func TestCalibrationRow(t *testing.T) {
 		"crisis_level": "fine-tuned; temperature 1.31 fitted on 2000 training-side rows beyond its cap, from groups none of its training rows share (log loss there 0.712 → 0.655)",
 		"mi_client":    "fine-tuned, no temperature fitted: every training-side row taught its encoder",
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
+		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
 	} {
 		r, err = calibrationRow(set, &Task{Name: name, Scorer: "x", Heldout: held}, gold, probs)
 		if err != nil || !strings.HasSuffix(r.Note, want) {

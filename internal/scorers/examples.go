@@ -55,12 +55,18 @@ type Task struct {
 	HeldoutData string
 }
 
-// sides are the task's data files by side: train, heldout and, when it has
-// rows, calibration.
-func (t *Task) sides() map[string][]Example {
-	out := map[string][]Example{"train": t.Train, "heldout": t.Heldout}
+// side is one of a task's data files: its name ("train") and rows.
+type side struct {
+	name string
+	rows []Example
+}
+
+// sides are the task's data files, in a fixed order: train, heldout and,
+// when it has rows, calibration.
+func (t *Task) sides() []side {
+	out := []side{{"train", t.Train}, {"heldout", t.Heldout}}
 	if len(t.Calibration) > 0 {
-		out["calibration"] = t.Calibration
+		out = append(out, side{"calibration", t.Calibration})
 	}
 	return out
 }

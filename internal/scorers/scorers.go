@@ -260,8 +260,8 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	var specs []map[string]any
 	for _, t := range tasks {
 		o.logf("scorers: %-16s %6d train, %5d held out", t.Name, len(t.Train), len(t.Heldout))
-		for side, exs := range t.sides() {
-			if err := writeExamples(set.dataFile(t.Name+"."+side+".jsonl"), exs); err != nil {
+		for _, sd := range t.sides() {
+			if err := writeExamples(set.dataFile(t.Name+"."+sd.name+".jsonl"), sd.rows); err != nil {
 				return Set{}, err
 			}
 		}
@@ -285,11 +285,11 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man := artifact.NewManifest("scorers")
 	man.Counts = map[string]int64{}
 	for _, t := range tasks {
-		for side, exs := range t.sides() {
-			if err := man.AddInput(set.dataFile(t.Name + "." + side + ".jsonl")); err != nil {
+		for _, sd := range t.sides() {
+			if err := man.AddInput(set.dataFile(t.Name + "." + sd.name + ".jsonl")); err != nil {
 				return Set{}, err
 			}
-			man.Counts[t.Name+"."+side] = int64(len(exs))
+			man.Counts[t.Name+"."+sd.name] = int64(len(sd.rows))
 		}
 	}
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,

@@ -477,12 +477,13 @@ def calibrate_finetuned(out_dir: Path, m: dict, tuned: dict | None = None) -> No
     meta["calibration"] = {"spare": int(cal.get("spare") or 0), "needed": int(cal.get("needed") or 0)}
     for k in ("temperature", "temperature_rows", "temperature_log_loss"):
         meta.pop(k, None)
-    if cal.get("rows"):
-        rows = _read_rows(cal["rows"])
-        st = m.get("short_turns")
-        if st:
-            short = set(short_rows(rows, m["inputs"][-1], int(st["max_words"])))
-            rows = [r for i, r in enumerate(rows) if i not in short]
+    rows = _read_rows(cal["rows"]) if cal.get("rows") else []
+    if m.get("short_turns"):
+        short = set(short_rows(rows, m["inputs"][-1], int(m["short_turns"]["max_words"])))
+        rows = [r for i, r in enumerate(rows) if i not in short]
+    if cal.get("rows") and not rows:
+        events.log(f"{m['name']}: every calibration row is a short turn its frozen head reads; no temperature fitted")
+    if rows:
         classes = meta["classes"]
         unknown = sorted({str(r["label"]) for r in rows} - set(classes))
         if unknown:

@@ -404,6 +404,11 @@ def test_finetuned_head_gets_a_temperature_from_its_calibration_rows(tmp_path):
     assert meta["calibration"] == {"spare": 3, "needed": 4} and "temperature" not in meta
     np.testing.assert_allclose(predict("nocal"), plain, atol=2e-6)  # the same encoders, from the cache
 
+    short_only = write_rows(tmp_path / "short.jsonl", [("", "Why?", "question"), ("", "Okay.", "other")])
+    fit("short", {"spare": 2, "needed": 2, "rows": short_only}, short_turns={"max_words": 1})
+    meta = json.loads((tmp_path / "short" / "kind.json").read_text())
+    assert meta["calibration"] == {"spare": 2, "needed": 2} and "temperature" not in meta, "every row is read by the short-turn head"
+
     from conftest import parse_events, run_worker, write_spec
 
     bad = write_rows(tmp_path / "bad.jsonl", [("", "Hmm, I see.", "reflection")])

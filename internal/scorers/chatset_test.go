@@ -123,7 +123,8 @@ func TestShortMessageRows(t *testing.T) {
 }
 
 // The bias check reads the crisis scorer's output as `pixel score` reports
-// it: a probe the imminence detector raises to "imminent" moves it to 1.
+// it, the imminence detector included: a probe it calls near moves the
+// value by P(high) · P(near) / 4.
 func TestCrisisBiasOutputIsScoreValue(t *testing.T) {
 	high := Prediction{Probs: map[string]float64{"none": 0, "low": 0.1, "moderate": 0.1, "high": 0.8}}
 	heads := func(imm float64) func(string) Prediction {
@@ -134,11 +135,10 @@ func TestCrisisBiasOutputIsScoreValue(t *testing.T) {
 			return high
 		}
 	}
-	if got := scorerOutput("crisis", heads(0.9)); got != 1 {
-		t.Errorf("imminent probe: %v, want 1", got)
-	}
-	// Expected level (0.1 + 0.2 + 2.4) / 4 when not imminent.
-	if got := scorerOutput("crisis", heads(0.1)); math.Abs(got-0.675) > 1e-9 {
-		t.Errorf("high probe: %v, want 0.675", got)
+	// Expected level (0.1 + 0.2 + 2.4 + 0.8 · P(near)) / 4.
+	for _, c := range []struct{ imm, want float64 }{{0.9, 0.855}, {0.1, 0.695}} {
+		if got := scorerOutput("crisis", heads(c.imm)); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("probe with P(near) %v: %v, want %v", c.imm, got, c.want)
+		}
 	}
 }

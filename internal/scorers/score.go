@@ -430,7 +430,13 @@ func miValues(in *Input, p func(kind, head string) Prediction, preds map[string]
 
 // crisisValues: the level from the crisis head, raised from "high" to
 // "imminent" when the imminence detector (fitted on high-risk messages
-// only, so read only on them) says acting is near.
+// only, so its decision is taken only on them) says acting is near.
+//
+// value is the expected level / 4 over none..imminent (0..4), with
+// P(imminent) = P(high) · P(near | high) and P(high) what is left of it:
+// continuous in both heads' probabilities, as empathy's value is. A value
+// snapped to 1 on "imminent" jumped by up to 0.7 where the detector crossed
+// 0.5 (docs/scorers.md, "Small talk").
 func crisisValues(c, imminent Prediction, text string) map[string]any {
 	v := map[string]any{"applies": text != ""}
 	if text == "" {
@@ -443,12 +449,9 @@ func crisisValues(c, imminent Prediction, text string) map[string]any {
 			level = "imminent"
 		}
 	}
-	idx := 0.0
+	idx := c.Probs["high"] * imminent.Probs["1"] // level 4 over level 3: (4-3) · P(imminent)
 	for i, l := range RiskLevels[:4] {
 		idx += float64(i) * c.Probs[l]
-	}
-	if level == "imminent" {
-		idx = 4
 	}
 	v["level"], v["p_any_suicide_risk"], v["value"], v["probs"] = level, round(c.Probs["high"]), round(idx/4), roundMap(c.Probs)
 	return v

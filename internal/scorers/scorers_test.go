@@ -207,17 +207,25 @@ func TestInputParse(t *testing.T) {
 }
 
 // "imminent" comes from the imminence detector, and only on a message the
-// crisis head calls "high".
+// crisis head calls "high"; the value is the expected level / 4 with
+// P(imminent) = P(high) · P(near), continuous where the level flips.
 func TestCrisisImminenceAndIndex(t *testing.T) {
 	high := Prediction{Probs: map[string]float64{"none": 0.05, "low": 0.05, "moderate": 0.1, "high": 0.8}}
 	near, far := Prediction{Probs: map[string]float64{"0": 0.3, "1": 0.7}}, Prediction{Probs: map[string]float64{"0": 0.8, "1": 0.2}}
 	v := crisisValues(high, near, "a message")
-	if v["level"] != "imminent" || v["value"] != 1.0 || v["p_imminent"] != 0.7 {
+	// (0.05·1 + 0.1·2 + 0.8·3 + 0.8·0.7·1) / 4 = 3.21 / 4
+	if v["level"] != "imminent" || v["value"] != 0.8025 || v["p_imminent"] != 0.7 {
 		t.Fatalf("imminent: %v", v)
 	}
 	v = crisisValues(high, far, "a message")
-	if v["level"] != "high" || v["p_any_suicide_risk"] != 0.8 || v["p_imminent"] != 0.2 {
+	if v["level"] != "high" || v["p_any_suicide_risk"] != 0.8 || v["p_imminent"] != 0.2 || v["value"] != 0.7025 {
 		t.Fatalf("high: %v", v)
+	}
+	// Either side of the detector's 0.5 the level flips, the value barely moves.
+	below := crisisValues(high, Prediction{Probs: map[string]float64{"0": 0.51, "1": 0.49}}, "a message")
+	above := crisisValues(high, Prediction{Probs: map[string]float64{"0": 0.49, "1": 0.51}}, "a message")
+	if below["level"] != "high" || above["level"] != "imminent" || math.Abs(above["value"].(float64)-below["value"].(float64)) > 0.005 {
+		t.Fatalf("at the detector's boundary: %v, %v", below, above)
 	}
 	low := Prediction{Probs: map[string]float64{"none": 0.1, "low": 0.7, "moderate": 0.1, "high": 0.1}}
 	if v = crisisValues(low, near, "a message"); v["level"] != "low" || v["p_imminent"] != nil {

@@ -436,7 +436,7 @@ func miValues(in *Input, p func(kind, head string) Prediction, preds map[string]
 // P(imminent) = P(high) · P(near | high) and P(high) what is left of it:
 // continuous in both heads' probabilities, as empathy's value is. A value
 // snapped to 1 on "imminent" jumped by up to 0.7 where the detector crossed
-// 0.5 (docs/scorers.md, "Small talk").
+// 0.5 (docs/scorers.md, "The crisis value made continuous").
 func crisisValues(c, imminent Prediction, text string) map[string]any {
 	v := map[string]any{"applies": text != ""}
 	if text == "" {

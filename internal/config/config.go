@@ -117,6 +117,13 @@ type Scorers struct {
 	// none of its training rows share, gets a temperature fitted on this
 	// many of them; 0 = off.
 	CalibrationRows int `yaml:"calibration_rows" json:"calibration_rows"`
+	// CalibrationRefit names fine-tuned scorers (e.g. mi) whose heads have
+	// no such rows: their encoder is trained again on each of
+	// CalibrationRefitFolds parts of its training rows, leaving one fold
+	// of groups (transcripts) out, and a temperature is fitted on the
+	// out-of-fold predictions. Costs about one more training of the encoder.
+	CalibrationRefit      []string `yaml:"calibration_refit" json:"calibration_refit"`
+	CalibrationRefitFolds int      `yaml:"calibration_refit_folds" json:"calibration_refit_folds"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

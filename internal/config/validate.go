@@ -180,6 +180,14 @@ func (c *Config) Validate() error {
 	if r := c.Scorers.CalibrationRows; r < 0 || (r > 0 && r < 100) || r > 100000 {
 		bad("scorers.calibration_rows", r, "must be 0 (off) or 100..100000 (a temperature from fewer rows is noise)")
 	}
+	for _, s := range c.Scorers.CalibrationRefit {
+		if s != "empathy" && s != "mi" && s != "crisis" && s != "persona" {
+			bad("scorers.calibration_refit", s, "must name fine-tuned scorers: empathy, mi, crisis, persona")
+		}
+	}
+	if f := c.Scorers.CalibrationRefitFolds; len(c.Scorers.CalibrationRefit) > 0 && (f < 2 || f > 10) {
+		bad("scorers.calibration_refit_folds", f, "must be 2..10 (each fold trains the encoder again on the other folds' rows)")
+	}
 	if c.Scorers.PersonaShortWords < 0 || c.Scorers.PersonaShortWords > 10 {
 		bad("scorers.persona_short_words", c.Scorers.PersonaShortWords, "must be 0..10 (0 = off)")
 	}

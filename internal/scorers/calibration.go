@@ -38,6 +38,13 @@ func ECE(conf []float64, correct []bool) float64 {
 // calibration says how the head's probabilities were calibrated.
 func (h headBuild) calibration() string {
 	switch {
+	case h.Kind == "finetuned" && h.Temperature != nil && h.TemperatureRefit > 0:
+		s := fmt.Sprintf("fine-tuned; temperature %.3g fitted on %d out-of-fold predictions of its encoder trained again on %d folds of its training rows, groups kept whole",
+			*h.Temperature, h.TemperatureRows, h.TemperatureRefit)
+		if len(h.TemperatureLogLoss) == 2 {
+			s += fmt.Sprintf(" (log loss there %.3f → %.3f)", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
+		}
+		return s
 	case h.Kind == "finetuned" && h.Temperature != nil && h.TemperatureRows > 0:
 		s := fmt.Sprintf("fine-tuned; temperature %.3g fitted on %d training-side rows beyond its cap, from groups none of its training rows share", *h.Temperature, h.TemperatureRows)
 		if len(h.TemperatureLogLoss) == 2 {

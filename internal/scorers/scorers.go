@@ -12,9 +12,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"pixel/internal/artifact"
@@ -58,6 +61,11 @@ type Options struct {
 	// side rows beyond its cap, from groups none of its training rows
 	// share, gets a temperature fitted on this many of them (0 = off).
 	CalibrationRows int
+	// CalibrationRefit: fine-tuned scorers whose heads, lacking such rows,
+	// get a temperature fitted on out-of-fold predictions of their encoder
+	// trained again per fold of CalibrationRefitFolds (groups kept whole).
+	CalibrationRefit      []string
+	CalibrationRefitFolds int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -154,7 +162,7 @@ func buildTasks(ctx context.Context, o Options) ([]*Task, *miHeldout, error) {
 			limit = o.MaxPerTask
 		}
 		capped := capKeeping(t.Train, limit)
-		if o.CalibrationRows > 0 && o.finetunes(t.Name) {
+		if o.CalibrationRows > 0 && o.finetunes(t.Name) && !o.refits(t) {
 			t.Calibration, t.Spare = calibrationRows(t.Train, capped, o.CalibrationRows)
 		}
 		t.Train, t.Heldout = capped, capEven(t.Heldout, o.MaxHeldout)
@@ -268,7 +276,15 @@ func Train(ctx context.Context, o Options) (Set, error) {
 		if len(t.Calibration) > 0 {
 			o.logf("scorers: %-16s %6d calibration rows (of %d beyond its cap, from groups it never trained on)", t.Name, len(t.Calibration), t.Spare)
 		}
+		if o.refits(t) {
+			o.logf("scorers: %-16s temperature from %d refitted encoders (scorers.calibration_refit: its encoder trains again per fold)", t.Name, o.CalibrationRefitFolds)
+		}
 		specs = append(specs, o.taskSpec(t, set.dataFile(t.Name+".train.jsonl"), cf))
+	}
+	for _, s := range o.CalibrationRefit {
+		if !slices.Contains(o.refitScorers(tasks), s) {
+			o.logf("scorers: scorers.calibration_refit names %s, which has no fine-tuned head here; nothing refitted for it", s)
+		}
 	}
 	if err := buildReference(ctx, o, set); err != nil {
 		return Set{}, err
@@ -295,7 +311,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
-		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "calibration_rows": o.CalibrationRows, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "calibration_rows": o.CalibrationRows, "calibration_refit": o.refitScorers(tasks), "calibration_refit_folds": o.CalibrationRefitFolds, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
@@ -349,6 +365,14 @@ func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]a
 		}
 		spec["calibration"] = cal
 	}
+	if o.refits(t) {
+		cal, _ := spec["calibration"].(map[string]any)
+		if cal == nil {
+			cal = map[string]any{}
+		}
+		cal["refit"] = map[string]any{"folds": o.CalibrationRefitFolds, "fold_of": refitFolds(t.Train, o.CalibrationRefitFolds)}
+		spec["calibration"] = cal
+	}
 	if cf != nil {
 		spec["counterfactual"] = o.focused(cf, t)
 	}
@@ -375,6 +399,50 @@ func (o Options) focused(cf map[string]any, t *Task) map[string]any {
 	// focus_labelled: the pairs' copies carry their rows' labels too; on
 	// invariance alone the head gave every such message one value.
 	out["focus"], out["focus_ids"], out["focus_labelled"] = o.CounterfactualFocus, ids, true
+	return out
+}
+
+// refits says whether t's temperature comes from refitted encoders: its
+// scorer is in CalibrationRefit and it is fine-tuned. Such a head draws no
+// calibration rows (CalibrationRows): the setting names the scorers whose
+// data has none (empathy and MI train on every training-side row).
+func (o Options) refits(t *Task) bool {
+	if !o.finetunes(t.Name) || o.CalibrationRefitFolds < 2 {
+		return false
+	}
+	for _, s := range o.CalibrationRefit {
+		if s == t.Scorer {
+			return true
+		}
+	}
+	return false
+}
+
+// refitScorers are the scorers whose heads refit: sorted, each once
+// (empty when off or when none of the listed scorers is fine-tuned).
+func (o Options) refitScorers(tasks []*Task) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range tasks {
+		if o.refits(t) && !seen[t.Scorer] {
+			seen[t.Scorer] = true
+			out = append(out, t.Scorer)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// refitFolds assigns each training row the fold of its group (a hash of
+// the group's name), so a transcript is on one side of every fold, for
+// every head of a scorer.
+func refitFolds(train []Example, k int) map[string]int {
+	out := make(map[string]int, len(train))
+	for _, e := range train {
+		h := fnv.New32a()
+		h.Write([]byte(e.Group))
+		out[e.ID] = int(h.Sum32() % uint32(k))
+	}
 	return out
 }
 
@@ -422,6 +490,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 	}
 	if o.CalibrationRows > 0 && len(o.FinetuneHeads) > 0 { // likewise; it changes only fine-tuned heads
 		h["calibration_rows"] = o.CalibrationRows
+	}
+	if r := o.refitScorers(tasks); len(r) > 0 { // likewise
+		h["calibration_refit"] = map[string]any{"scorers": r, "folds": o.CalibrationRefitFolds}
 	}
 	var parts []string
 	for _, t := range tasks {

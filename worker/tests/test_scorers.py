@@ -418,3 +418,56 @@ def test_finetuned_head_gets_a_temperature_from_its_calibration_rows(tmp_path):
     proc = run_worker("scorer_fit", "--spec", str(spec))
     err = [e for e in parse_events(proc.stdout) if e["type"] == "error"]
     assert proc.returncode == 1 and "never learned" in err[0]["error"] and "bad.jsonl" in err[0]["error"]
+
+
+def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
+    """calibration.refit: the group's encoder is trained again on each fold's
+    complement and predicts the fold; one temperature per head is fitted on
+    those out-of-fold predictions (every training row once), recorded in the
+    head's json and applied by predict to the head trained on every row.
+    A row without a fold, or a fold that loses a class, is a clear error."""
+    from pixel_worker import refit
+
+    rows = [("", q, "question") for q in QUESTIONS] + [("", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    fold_of = {f"r{i}": i % 2 for i in range(len(rows))}  # both labels in both folds
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    ft = {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}
+    cache = tmp_path / "ftcache"
+
+    def task(name, folds=fold_of):
+        return {"name": name, "train": train, "inputs": ["response"], "finetune": ft, "calibration": {"refit": {"folds": 2, "fold_of": folds}}}
+
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads"),
+            tasks=[task("kind"), task("kind2")], finetune_cache=str(cache))
+    for name in ("kind", "kind2"):
+        meta = json.loads((tmp_path / "heads" / f"{name}.json").read_text())
+        assert meta["temperature_refit"] == 2 and meta["temperature_rows"] == len(rows)
+        assert meta["temperature"] > 0 and meta["temperature_log_loss"][1] <= meta["temperature_log_loss"][0]
+    assert not list((tmp_path / "heads").glob(".refit-*")), "the fold encoders are not left in the set"
+    assert len([p for p in cache.iterdir() if (p / ".complete").exists()]) == 3, "the full encoder and one per fold, cached"
+
+    out = tmp_path / "pred.jsonl"
+    run_job("scorer_predict", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", heads_dir=str(tmp_path / "heads"),
+            tasks=[{"name": "kind", "input": train, "output": str(out)}])
+    scaled = np.array([[json.loads(line)["probs"][c] for c in ("other", "question")] for line in out.read_text().splitlines()])
+    head = scorers.load_head(tmp_path / "heads", "kind")
+    plain = scorers._finetuned_probs({**head, "temperature_rows": 0}, scorers._read_rows(train), {}, "test")
+    np.testing.assert_allclose(scaled, scorers.tempered(plain, head["temperature"]), atol=2e-6)
+
+    parted = refit.split_rows(scorers._read_rows(train), fold_of, 1, "kind")
+    assert [r["id"] for r in parted[1]] == [f"r{i}" for i in range(1, len(rows), 2)] and len(parted[0]) == len(rows) // 2
+
+    from conftest import parse_events, run_worker, write_spec
+
+    def error(folds, out):
+        spec = write_spec(specs / f"{out}.json", job="scorer_fit", encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / out),
+                          tasks=[task("kind", folds)], finetune_cache=str(cache))
+        proc = run_worker("scorer_fit", "--spec", str(spec))
+        assert proc.returncode == 1
+        return [e for e in parse_events(proc.stdout) if e["type"] == "error"][0]["error"]
+
+    assert "have no fold" in error({k: v for k, v in fold_of.items() if k != "r3"}, "nofold")
+    one_class = {f"r{i}": int(i < len(QUESTIONS)) for i in range(len(rows))}  # fold 1 holds every question
+    assert "learned classes" in error(one_class, "oneclass")

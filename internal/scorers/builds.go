@@ -41,10 +41,10 @@ type headBuild struct {
 	// temperature was fitted on (0: none fitted), with the log loss there
 	// before and after; Calibration, how many such rows there were and how
 	// many scorers.calibration_rows asked for (absent when off).
-	TemperatureRows    int       `json:"temperature_rows"`
+	TemperatureRows int `json:"temperature_rows"`
 	// TemperatureRefit: the temperature came from out-of-fold predictions
 	// of the encoder trained again on this many folds (scorers.calibration_refit).
-	TemperatureRefit int `json:"temperature_refit"`
+	TemperatureRefit   int       `json:"temperature_refit"`
 	TemperatureLogLoss []float64 `json:"temperature_log_loss"`
 	Calibration        *struct {
 		Spare  int `json:"spare"`

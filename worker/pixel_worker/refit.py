@@ -8,8 +8,9 @@ applied to the head trained on every row, as scikit-learn's
 CalibratedClassifierCV(ensemble=False) does for the frozen heads.
 
 The Go core assigns the folds by group ({"folds": k, "fold_of": {row id:
-fold}} under a task's "calibration"."refit"), so a transcript's therapist and
-client turns fall in one fold for every head of the MI coder. Each fold's
+fold}} under each task's "calibration"."refit", for its own rows), so a
+transcript's therapist and client turns fall in one fold for every head of
+the MI coder. Each fold's
 encoder goes through the fine-tune cache and its checkpoints like any
 other, so a killed run resumes and a rerun reuses it. A seed ensemble's
 folds are trained with its first seed only, and the temperature is then
@@ -31,7 +32,7 @@ def refit_spec(members: list[dict]) -> dict | None:
     specs = [(m.get("calibration") or {}).get("refit") for m in members]
     if not any(specs):
         return None
-    if any(s != specs[0] for s in specs):
+    if not all(specs) or any(int(s.get("folds") or 0) != int(specs[0].get("folds") or 0) for s in specs):
         raise WorkerError(f"fine-tuned heads {[m['name'] for m in members]} differ in calibration.refit",
                           "the Go core sends one refit setting per scorer; rerun `pixel scorers train`")
     k = int(specs[0].get("folds") or 0)
@@ -59,14 +60,15 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
     spec = refit_spec(members)
     if spec is None:
         return
-    k, fold_of = int(spec["folds"]), {str(i): int(f) for i, f in spec["fold_of"].items()}
+    k = int(spec["folds"])
+    fold_of = {m["name"]: {str(i): int(f) for i, f in m["calibration"]["refit"]["fold_of"].items()} for m in members}
     ft = {key: v for key, v in members[0]["finetune"].items() if key != "seeds"}
     inputs, cf = members[0]["inputs"], members[0].get("counterfactual")
     names = sorted(m["name"] for m in members)
     oof: dict[str, list[np.ndarray]] = {n: [] for n in names}
     gold: dict[str, list[int]] = {n: [] for n in names}
     for f in range(k):
-        parts = {m["name"]: split_rows(m["rows"], fold_of, f, m["name"]) for m in members}
+        parts = {m["name"]: split_rows(m["rows"], fold_of[m["name"]], f, m["name"]) for m in members}
         for n, (train, held) in parts.items():
             if not held or not train:
                 raise WorkerError(f"calibration.refit of {n}: fold {f} of {k} leaves {len(train)} training and {len(held)} held rows",

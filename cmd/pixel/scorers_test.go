@@ -87,7 +87,9 @@ func TestScorersEndToEnd(t *testing.T) {
 	}
 	// Every head has a calibration row (ECE on its held-out side, with an
 	// interval); the logistic heads are temperature-scaled on folds of their
-	// training rows, the fine-tuned ones on rows beyond their caps.
+	// training rows, the fine-tuned ones on rows beyond their caps, and the
+	// MI coder's (scorers.calibration_refit: [mi]) on out-of-fold predictions
+	// of its encoder trained again on each of 2 folds of transcripts.
 	calibrated := map[string]string{}
 	for _, r := range v.Rows {
 		if r.Metric == "ECE" {
@@ -100,6 +102,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	if len(calibrated) != 19 || !strings.Contains(calibrated["safety_supportive"], "temperature") || !strings.Contains(calibrated["mi_permission"], "-fold out-of-fold") ||
 		!strings.Contains(calibrated["empathy_er"], "fine-tuned; temperature") || !strings.Contains(calibrated["empathy_er"], "fitted on 100 training-side rows beyond its cap") ||
 		!strings.Contains(calibrated["crisis_level"], "fine-tuned; temperature") ||
+		!strings.Contains(calibrated["mi_client"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
+		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
 		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
 	}

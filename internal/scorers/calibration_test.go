@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,7 @@ func TestCalibrationRow(t *testing.T) {
 		"persona":       `{"kind": "finetuned", "short_turns": {"head": "persona.short", "max_words": 3}, "calibration": {"spare": 450, "needed": 2000}}`,
 		"crisis_level":  `{"kind": "finetuned", "temperature": 1.31, "temperature_rows": 2000, "temperature_log_loss": [0.712, 0.655], "calibration": {"spare": 7732, "needed": 2000}}`,
 		"mi_client":     `{"kind": "finetuned", "calibration": {"spare": 0, "needed": 2000}}`,
+		"mi_question":   `{"kind": "finetuned", "temperature": 1.42, "temperature_rows": 1147, "temperature_refit": 2, "temperature_log_loss": [0.61, 0.55], "calibration": {"spare": 0, "needed": 0}}`,
 		"empathy_er":    `{"kind": "finetuned"}`,
 		"all_short":     `{"kind": "finetuned", "calibration": {"spare": 300, "needed": 100}}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
@@ -97,6 +99,7 @@ func TestCalibrationRow(t *testing.T) {
 	for name, want := range map[string]string{
 		"crisis_level": "fine-tuned; temperature 1.31 fitted on 2000 training-side rows beyond its cap, from groups none of its training rows share (log loss there 0.712 → 0.655)",
 		"mi_client":    "fine-tuned, no temperature fitted: every training-side row taught its encoder",
+		"mi_question":  "fine-tuned; temperature 1.42 fitted on 1147 out-of-fold predictions of its encoder trained again on 2 folds of its training rows, groups kept whole (log loss there 0.610 → 0.550)",
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
 		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
 	} {
@@ -186,5 +189,67 @@ func TestCalibrationRowsReachFinetunedHeadsOnly(t *testing.T) {
 	bad.Calibration = []Example{bad.Train[0]}
 	if err := checkDisjoint(&bad); err == nil || !strings.Contains(err.Error(), "calibration group") {
 		t.Errorf("a calibration row from a training group: %v", err)
+	}
+}
+
+// With scorers.calibration_refit, a listed scorer's fine-tuned heads get a
+// fold per training row, by group (a group's rows share one, in every head),
+// and no calibration rows; other heads are untouched; the setting changes a
+// fine-tuned set's key only when it names a fine-tuned scorer.
+func TestCalibrationRefitFoldsKeepGroupsWhole(t *testing.T) {
+	o := smallOptions(t)
+	o.FinetuneHeads, o.Finetune, o.CalibrationRows = []string{"crisis_level", "mi_client", "mi_therapist"}, map[string]any{"epochs": 1}, 100
+	o.CalibrationRefit, o.CalibrationRefitFolds = []string{"mi"}, 2
+	tasks, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foldOfGroup := map[string]int{}
+	refitted := 0
+	for _, task := range tasks {
+		spec := o.taskSpec(task, "/d/"+task.Name+".train.jsonl", nil)
+		cal, _ := spec["calibration"].(map[string]any)
+		rf, _ := cal["refit"].(map[string]any)
+		if task.Name != "mi_client" && task.Name != "mi_therapist" {
+			if rf != nil {
+				t.Errorf("%s got a refit: %v", task.Name, rf)
+			}
+			continue
+		}
+		refitted++
+		if len(task.Calibration) > 0 || cal["rows"] != nil || rf["folds"] != 2 {
+			t.Errorf("%s: %d calibration rows, spec %v", task.Name, len(task.Calibration), cal)
+		}
+		folds := rf["fold_of"].(map[string]int)
+		seen := map[int]int{}
+		for _, e := range task.Train {
+			f, ok := folds[e.ID]
+			if !ok {
+				t.Fatalf("%s: row %s has no fold", task.Name, e.ID)
+			}
+			if g, ok := foldOfGroup[e.Group]; ok && g != f {
+				t.Errorf("group %s is in folds %d and %d", e.Group, g, f)
+			}
+			foldOfGroup[e.Group] = f
+			seen[f]++
+		}
+		if len(seen) != 2 {
+			t.Errorf("%s: rows per fold %v, want both folds used", task.Name, seen)
+		}
+	}
+	if refitted != 2 || !slices.Equal(o.refitScorers(tasks), []string{"mi"}) {
+		t.Errorf("%d heads refitted, scorers %v", refitted, o.refitScorers(tasks))
+	}
+	key := func(o Options) string {
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	off, other := o, o
+	off.CalibrationRefit, other.CalibrationRefit = nil, []string{"empathy"} // empathy is not fine-tuned here
+	if key(o) == key(off) || key(other) != key(off) {
+		t.Error("calibration_refit must change the key when it names a fine-tuned scorer, and only then")
 	}
 }

@@ -436,14 +436,19 @@ def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
     ft = {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}
     cache = tmp_path / "ftcache"
 
-    def task(name, folds=fold_of):
-        return {"name": name, "train": train, "inputs": ["response"], "finetune": ft, "calibration": {"refit": {"folds": 2, "fold_of": folds}}}
+    # A second head on other rows of the same group (as the MI coder's
+    # therapist and client heads), with its own rows' folds.
+    rows2 = rows[:6] + rows[8:14]
+    train2 = write_rows(tmp_path / "train2.jsonl", rows2)
+
+    def task(name, folds=fold_of, path=train):
+        return {"name": name, "train": path, "inputs": ["response"], "finetune": ft, "calibration": {"refit": {"folds": 2, "fold_of": folds}}}
 
     run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "heads"),
-            tasks=[task("kind"), task("kind2")], finetune_cache=str(cache))
-    for name in ("kind", "kind2"):
+            tasks=[task("kind"), task("kind2", {f"r{i}": i % 2 for i in range(len(rows2))}, train2)], finetune_cache=str(cache))
+    for name, n in (("kind", len(rows)), ("kind2", len(rows2))):
         meta = json.loads((tmp_path / "heads" / f"{name}.json").read_text())
-        assert meta["temperature_refit"] == 2 and meta["temperature_rows"] == len(rows)
+        assert meta["temperature_refit"] == 2 and meta["temperature_rows"] == n
         assert meta["temperature"] > 0 and meta["temperature_log_loss"][1] <= meta["temperature_log_loss"][0]
     assert not list((tmp_path / "heads").glob(".refit-*")), "the fold encoders are not left in the set"
     assert len([p for p in cache.iterdir() if (p / ".complete").exists()]) == 3, "the full encoder and one per fold, cached"

@@ -44,7 +44,10 @@ type headBuild struct {
 	TemperatureRows int `json:"temperature_rows"`
 	// TemperatureRefit: the temperature came from out-of-fold predictions
 	// of the encoder trained again on this many folds (scorers.calibration_refit).
-	TemperatureRefit   int       `json:"temperature_refit"`
+	TemperatureRefit int `json:"temperature_refit"`
+	// TemperatureLeftOut: rows of a label their fold's encoder never
+	// trained on (small slices), left out of that fit.
+	TemperatureLeftOut int       `json:"temperature_left_out"`
 	TemperatureLogLoss []float64 `json:"temperature_log_loss"`
 	Calibration        *struct {
 		Spare  int `json:"spare"`

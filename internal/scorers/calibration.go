@@ -44,6 +44,9 @@ func (h headBuild) calibration() string {
 		if len(h.TemperatureLogLoss) == 2 {
 			s += fmt.Sprintf(" (log loss there %.3f → %.3f)", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
 		}
+		if h.TemperatureLeftOut > 0 {
+			s += fmt.Sprintf("; %d rows of a label their fold never trained on left out", h.TemperatureLeftOut)
+		}
 		return s
 	case h.Kind == "finetuned" && h.Temperature != nil && h.TemperatureRows > 0:
 		s := fmt.Sprintf("fine-tuned; temperature %.3g fitted on %d training-side rows beyond its cap, from groups none of its training rows share", *h.Temperature, h.TemperatureRows)

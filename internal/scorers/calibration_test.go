@@ -47,7 +47,7 @@ func TestCalibrationRow(t *testing.T) {
 		"persona":       `{"kind": "finetuned", "short_turns": {"head": "persona.short", "max_words": 3}, "calibration": {"spare": 450, "needed": 2000}}`,
 		"crisis_level":  `{"kind": "finetuned", "temperature": 1.31, "temperature_rows": 2000, "temperature_log_loss": [0.712, 0.655], "calibration": {"spare": 7732, "needed": 2000}}`,
 		"mi_client":     `{"kind": "finetuned", "calibration": {"spare": 0, "needed": 2000}}`,
-		"mi_question":   `{"kind": "finetuned", "temperature": 1.42, "temperature_rows": 1147, "temperature_refit": 2, "temperature_log_loss": [0.61, 0.55], "calibration": {"spare": 0, "needed": 0}}`,
+		"mi_question":   `{"kind": "finetuned", "temperature": 1.42, "temperature_rows": 1147, "temperature_refit": 2, "temperature_left_out": 3, "temperature_log_loss": [0.61, 0.55], "calibration": {"spare": 0, "needed": 0}}`,
 		"empathy_er":    `{"kind": "finetuned"}`,
 		"all_short":     `{"kind": "finetuned", "calibration": {"spare": 300, "needed": 100}}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
@@ -99,7 +99,7 @@ func TestCalibrationRow(t *testing.T) {
 	for name, want := range map[string]string{
 		"crisis_level": "fine-tuned; temperature 1.31 fitted on 2000 training-side rows beyond its cap, from groups none of its training rows share (log loss there 0.712 → 0.655)",
 		"mi_client":    "fine-tuned, no temperature fitted: every training-side row taught its encoder",
-		"mi_question":  "fine-tuned; temperature 1.42 fitted on 1147 out-of-fold predictions of its encoder trained again on 2 folds of its training rows, groups kept whole (log loss there 0.610 → 0.550)",
+		"mi_question":  "fine-tuned; temperature 1.42 fitted on 1147 out-of-fold predictions of its encoder trained again on 2 folds of its training rows, groups kept whole (log loss there 0.610 → 0.550); 3 rows of a label their fold never trained on left out",
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
 		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
 	} {

@@ -67,12 +67,14 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
     names = sorted(m["name"] for m in members)
     oof: dict[str, list[np.ndarray]] = {n: [] for n in names}
     gold: dict[str, list[int]] = {n: [] for n in names}
+    left_out = {n: 0 for n in names}
     for f in range(k):
         parts = {m["name"]: split_rows(m["rows"], fold_of[m["name"]], f, m["name"]) for m in members}
         for n, (train, held) in parts.items():
-            if not held or not train:
-                raise WorkerError(f"calibration.refit of {n}: fold {f} of {k} leaves {len(train)} training and {len(held)} held rows",
-                                  "use fewer folds (scorers.calibration_refit_folds) or more training rows")
+            if not held or len({str(r["label"]) for r in train}) < 2:
+                raise WorkerError(f"calibration.refit of {n}: fold {f + 1} of {k} leaves {len(held)} rows to predict and "
+                                  f"{len({str(r['label']) for r in train})} label(s) to train on",
+                                  "use fewer folds (scorers.calibration_refit_folds), more training rows, or leave the scorer out of scorers.calibration_refit")
         fold_dir = out_dir / f".refit-{group}-{f}"
         shutil.rmtree(fold_dir, ignore_errors=True)
         fold_dir.mkdir(parents=True)
@@ -87,20 +89,24 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
                 held = [r for i, r in enumerate(held) if i not in short]
             classes = json.loads((out_dir / f"{n}.json").read_text())["classes"]
             head = scorers.load_head(fold_dir, n)
-            if head["classes"] != classes:
-                raise WorkerError(f"calibration.refit of {n}: fold {f}'s encoder learned classes {head['classes']}, the full head {classes}",
-                                  "a class is missing from a fold's training rows: use fewer folds (scorers.calibration_refit_folds)")
-            oof[n].append(scorers._finetuned_probs(head, held, tuned, f"{n} calibration fold {f + 1}"))
-            gold[n].extend(classes.index(str(r["label"])) for r in held)
+            # A rare label can be missing from a fold's training rows (small
+            # slices): that encoder gives it no probability, and its rows of
+            # that label are left out of the fit (counted in the json).
+            probs = np.zeros((len(held), len(classes)))
+            probs[:, [classes.index(c) for c in head["classes"]]] = scorers._finetuned_probs(head, held, tuned, f"{n} calibration fold {f + 1}")
+            known = [i for i, r in enumerate(held) if str(r["label"]) in head["classes"]]
+            left_out[n] += len(held) - len(known)
+            oof[n].append(probs[known])
+            gold[n].extend(classes.index(str(held[i]["label"])) for i in known)
         shutil.rmtree(fold_dir, ignore_errors=True)
     for n in names:
         probs, y = np.concatenate(oof[n]), np.array(gold[n])
         t, before, after = scorers.fit_temperature(probs, y)
         meta = json.loads((out_dir / f"{n}.json").read_text())
         meta.update(temperature=round(t, 4), temperature_rows=len(y), temperature_log_loss=[round(before, 4), round(after, 4)],
-                    temperature_refit=k)
+                    temperature_refit=k, temperature_left_out=left_out[n])
         if meta.get("seeds"):
             meta["temperature_refit_seed"] = seed
         scorers.write_meta(out_dir, n, meta)
         events.log(f"{n}: temperature {t:.3f} fitted on {len(y)} out-of-fold predictions of {k} refitted encoders "
-                   f"(log loss {before:.3f} -> {after:.3f})")
+                   f"(log loss {before:.3f} -> {after:.3f})" + (f"; {left_out[n]} rows of labels their fold never trained on left out" if left_out[n] else ""))

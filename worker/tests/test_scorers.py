@@ -425,7 +425,9 @@ def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
     complement and predicts the fold; one temperature per head is fitted on
     those out-of-fold predictions (every training row once), recorded in the
     head's json and applied by predict to the head trained on every row.
-    A row without a fold, or a fold that loses a class, is a clear error."""
+    A label missing from one fold's training rows leaves its rows there out
+    of the fit; a row without a fold, or a fold that trains on one label,
+    is a clear error."""
     from pixel_worker import refit
 
     rows = [("", q, "question") for q in QUESTIONS] + [("", s, "other") for s in STATEMENTS]
@@ -448,7 +450,7 @@ def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
             tasks=[task("kind"), task("kind2", {f"r{i}": i % 2 for i in range(len(rows2))}, train2)], finetune_cache=str(cache))
     for name, n in (("kind", len(rows)), ("kind2", len(rows2))):
         meta = json.loads((tmp_path / "heads" / f"{name}.json").read_text())
-        assert meta["temperature_refit"] == 2 and meta["temperature_rows"] == n
+        assert meta["temperature_refit"] == 2 and meta["temperature_rows"] == n and meta["temperature_left_out"] == 0
         assert meta["temperature"] > 0 and meta["temperature_log_loss"][1] <= meta["temperature_log_loss"][0]
     assert not list((tmp_path / "heads").glob(".refit-*")), "the fold encoders are not left in the set"
     assert len([p for p in cache.iterdir() if (p / ".complete").exists()]) == 3, "the full encoder and one per fold, cached"
@@ -475,4 +477,12 @@ def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
 
     assert "have no fold" in error({k: v for k, v in fold_of.items() if k != "r3"}, "nofold")
     one_class = {f"r{i}": int(i < len(QUESTIONS)) for i in range(len(rows))}  # fold 1 holds every question
-    assert "learned classes" in error(one_class, "oneclass")
+    assert "1 label(s) to train on" in error(one_class, "oneclass")
+
+    rare = rows + [("", "Hmm, I see.", "reflection"), ("", "Right, so it hurts.", "reflection")]
+    train3 = write_rows(tmp_path / "train3.jsonl", rare)
+    folds3 = {**fold_of, f"r{len(rows)}": 1, f"r{len(rows) + 1}": 1}  # both in fold 2: fold 2's encoder never learns the label
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "rare"),
+            tasks=[task("kind", folds3, train3)], finetune_cache=str(cache))
+    meta = json.loads((tmp_path / "rare" / "kind.json").read_text())
+    assert meta["classes"] == ["other", "question", "reflection"] and meta["temperature_left_out"] == 2 and meta["temperature_rows"] == len(rows)

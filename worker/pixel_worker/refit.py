@@ -100,6 +100,9 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
             gold[n].extend(classes.index(str(held[i]["label"])) for i in known)
         shutil.rmtree(fold_dir, ignore_errors=True)
     for n in names:
+        if not gold[n]:  # e.g. persona with every held turn short: its frozen head reads them
+            events.log(f"{n}: no out-of-fold row this head reads; no temperature fitted")
+            continue
         probs, y = np.concatenate(oof[n]), np.array(gold[n])
         t, before, after = scorers.fit_temperature(probs, y)
         meta = json.loads((out_dir / f"{n}.json").read_text())

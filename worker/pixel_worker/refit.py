@@ -83,10 +83,9 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
                             f"{group} (calibration fold {f + 1} of {k})", checkpoint_s)
         tuned: dict = {}
         for m in members:
-            n, held = m["name"], parts[m["name"]][1]
-            if m.get("short_turns"):  # the frozen short-turn head reads these, not this one
-                short = set(scorers.short_rows(held, m["inputs"][-1], int(m["short_turns"]["max_words"])))
-                held = [r for i, r in enumerate(held) if i not in short]
+            n, held = m["name"], scorers.rows_it_reads(m, parts[m["name"]][1])
+            if not held:  # every held row is a short turn its frozen head reads
+                continue
             classes = json.loads((out_dir / f"{n}.json").read_text())["classes"]
             head = scorers.load_head(fold_dir, n)
             # A rare label can be missing from a fold's training rows (small

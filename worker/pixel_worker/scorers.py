@@ -354,6 +354,15 @@ def _fit_short_turns(t: dict, rows: list[dict], enc: "Encoder", basis, out_dir: 
     write_meta(out_dir, name, meta)
 
 
+def rows_it_reads(m: dict, rows: list[dict]) -> list[dict]:
+    """rows without those a fine-tuned task's short-turn head reads instead
+    (persona's turns of at most short_turns.max_words words)."""
+    if not m.get("short_turns"):
+        return rows
+    short = set(short_rows(rows, m["inputs"][-1], int(m["short_turns"]["max_words"])))
+    return [r for i, r in enumerate(rows) if i not in short]
+
+
 def short_rows(rows: list[dict], field: str, max_words: int) -> list[int]:
     """Indexes of rows whose field has at most max_words whitespace-separated words."""
     return [i for i, r in enumerate(rows) if len(str(r["texts"].get(field) or "").split()) <= max_words]
@@ -482,10 +491,7 @@ def calibrate_finetuned(out_dir: Path, m: dict, tuned: dict | None = None) -> No
     meta["calibration"] = {"spare": int(cal.get("spare") or 0), "needed": int(cal.get("needed") or 0)}
     for k in ("temperature", "temperature_rows", "temperature_log_loss"):
         meta.pop(k, None)
-    rows = _read_rows(cal["rows"]) if cal.get("rows") else []
-    if m.get("short_turns"):
-        short = set(short_rows(rows, m["inputs"][-1], int(m["short_turns"]["max_words"])))
-        rows = [r for i, r in enumerate(rows) if i not in short]
+    rows = rows_it_reads(m, _read_rows(cal["rows"]) if cal.get("rows") else [])
     if cal.get("rows") and not rows:
         events.log(f"{m['name']}: every calibration row is a short turn its frozen head reads; no temperature fitted")
     if rows:

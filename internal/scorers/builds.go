@@ -47,9 +47,13 @@ type headBuild struct {
 	TemperatureRefit int `json:"temperature_refit"`
 	// TemperatureLeftOut: rows of a label their fold's encoder never
 	// trained on (small slices), left out of that fit.
-	TemperatureLeftOut int       `json:"temperature_left_out"`
-	TemperatureLogLoss []float64 `json:"temperature_log_loss"`
-	Calibration        *struct {
+	TemperatureLeftOut int `json:"temperature_left_out"`
+	// TemperatureRefitShort: the encoder was trained again on this many
+	// folds, but every out-of-fold row was a short turn its frozen head
+	// reads (persona on tiny data), so no temperature was fitted.
+	TemperatureRefitShort int       `json:"temperature_refit_short"`
+	TemperatureLogLoss    []float64 `json:"temperature_log_loss"`
+	Calibration           *struct {
 		Spare  int `json:"spare"`
 		Needed int `json:"needed"`
 	} `json:"calibration"`

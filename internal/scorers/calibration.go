@@ -54,6 +54,9 @@ func (h headBuild) calibration() string {
 			s += fmt.Sprintf(" (log loss there %.3f → %.3f)", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
 		}
 		return s
+	case h.Kind == "finetuned" && h.TemperatureRefitShort > 0:
+		return fmt.Sprintf("fine-tuned, no temperature fitted: its encoder was trained again on %d folds, but every out-of-fold row is a short turn its frozen head reads",
+			h.TemperatureRefitShort)
 	case h.Kind == "finetuned" && h.Calibration != nil && h.Calibration.Spare == 0:
 		return "fine-tuned, no temperature fitted: every training-side row taught its encoder"
 	case h.Kind == "finetuned" && h.Calibration != nil && h.Calibration.Spare >= h.Calibration.Needed:

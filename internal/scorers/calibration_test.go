@@ -50,6 +50,7 @@ func TestCalibrationRow(t *testing.T) {
 		"mi_question":   `{"kind": "finetuned", "temperature": 1.42, "temperature_rows": 1147, "temperature_refit": 2, "temperature_left_out": 3, "temperature_log_loss": [0.61, 0.55], "calibration": {"spare": 0, "needed": 0}}`,
 		"empathy_er":    `{"kind": "finetuned"}`,
 		"all_short":     `{"kind": "finetuned", "calibration": {"spare": 300, "needed": 100}}`,
+		"refit_short":   `{"kind": "finetuned", "temperature_refit_short": 2, "calibration": {"spare": 0, "needed": 0}}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
 	}
 	for name, js := range heads {
@@ -102,6 +103,7 @@ func TestCalibrationRow(t *testing.T) {
 		"mi_question":  "fine-tuned; temperature 1.42 fitted on 1147 out-of-fold predictions of its encoder trained again on 2 folds of its training rows, groups kept whole (log loss there 0.610 → 0.550); 3 rows of a label their fold never trained on left out",
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
 		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
+		"refit_short":  "fine-tuned, no temperature fitted: its encoder was trained again on 2 folds, but every out-of-fold row is a short turn its frozen head reads",
 	} {
 		r, err = calibrationRow(set, &Task{Name: name, Scorer: "x", Heldout: held}, gold, probs)
 		if err != nil || !strings.HasSuffix(r.Note, want) {

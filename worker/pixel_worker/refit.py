@@ -100,7 +100,10 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
         shutil.rmtree(fold_dir, ignore_errors=True)
     for n in names:
         if not gold[n]:  # e.g. persona with every held turn short: its frozen head reads them
-            events.log(f"{n}: no out-of-fold row this head reads; no temperature fitted")
+            meta = json.loads((out_dir / f"{n}.json").read_text())
+            meta["temperature_refit_short"] = k  # the table's note says why no temperature
+            scorers.write_meta(out_dir, n, meta)
+            events.log(f"{n}: every out-of-fold row of its {k} refitted encoders is a short turn its frozen head reads; no temperature fitted")
             continue
         probs, y = np.concatenate(oof[n]), np.array(gold[n])
         t, before, after = scorers.fit_temperature(probs, y)

@@ -486,3 +486,13 @@ def test_refit_temperature_from_out_of_fold_encoders(tmp_path):
             tasks=[task("kind", folds3, train3)], finetune_cache=str(cache))
     meta = json.loads((tmp_path / "rare" / "kind.json").read_text())
     assert meta["classes"] == ["other", "question", "reflection"] and meta["temperature_left_out"] == 2 and meta["temperature_rows"] == len(rows)
+
+    # A head whose every out-of-fold row is a short turn its frozen head
+    # reads (persona on tiny data): its folds predict nothing it reads, so no
+    # temperature is fitted, and the json says why for the table's note.
+    short = {**task("kind"), "short_turns": {"max_words": 100}}
+    run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(tmp_path / "short"),
+            tasks=[short], finetune_cache=str(cache))
+    meta = json.loads((tmp_path / "short" / "kind.json").read_text())
+    assert "temperature" not in meta and meta["temperature_refit_short"] == 2 and meta["short_turns"]["head"] == "kind.short"
+    assert not list((tmp_path / "short").glob(".refit-*"))

@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"pixel/internal/artifact"
@@ -407,30 +406,20 @@ func (o Options) focused(cf map[string]any, t *Task) map[string]any {
 // calibration rows (CalibrationRows): the setting names the scorers whose
 // data has none (empathy and MI train on every training-side row).
 func (o Options) refits(t *Task) bool {
-	if !o.finetunes(t.Name) || o.CalibrationRefitFolds < 2 {
-		return false
-	}
-	for _, s := range o.CalibrationRefit {
-		if s == t.Scorer {
-			return true
-		}
-	}
-	return false
+	return o.finetunes(t.Name) && o.CalibrationRefitFolds >= 2 && slices.Contains(o.CalibrationRefit, t.Scorer)
 }
 
 // refitScorers are the scorers whose heads refit: sorted, each once
 // (empty when off or when none of the listed scorers is fine-tuned).
 func (o Options) refitScorers(tasks []*Task) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, t := range tasks {
-		if o.refits(t) && !seen[t.Scorer] {
-			seen[t.Scorer] = true
+		if o.refits(t) {
 			out = append(out, t.Scorer)
 		}
 	}
-	sort.Strings(out)
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // refitFolds assigns each training row the fold of its group (a hash of

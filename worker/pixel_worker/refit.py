@@ -68,6 +68,7 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
     oof: dict[str, list[np.ndarray]] = {n: [] for n in names}
     gold: dict[str, list[int]] = {n: [] for n in names}
     left_out = {n: 0 for n in names}
+    metas = {n: json.loads((out_dir / f"{n}.json").read_text()) for n in names}  # the heads trained on every row
     for f in range(k):
         parts = {m["name"]: split_rows(m["rows"], fold_of[m["name"]], f, m["name"]) for m in members}
         for n, (train, held) in parts.items():
@@ -86,7 +87,7 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
             n, held = m["name"], scorers.rows_it_reads(m, parts[m["name"]][1])
             if not held:  # every held row is a short turn its frozen head reads
                 continue
-            classes = json.loads((out_dir / f"{n}.json").read_text())["classes"]
+            classes = metas[n]["classes"]
             head = scorers.load_head(fold_dir, n)
             # A rare label can be missing from a fold's training rows (small
             # slices): that encoder gives it no probability, and its rows of
@@ -99,19 +100,17 @@ def calibrate_refit(group: str, members: list[dict], enc, out_dir: Path, seed: i
             gold[n].extend(classes.index(str(held[i]["label"])) for i in known)
         shutil.rmtree(fold_dir, ignore_errors=True)
     for n in names:
-        if not gold[n]:  # e.g. persona with every held turn short: its frozen head reads them
-            meta = json.loads((out_dir / f"{n}.json").read_text())
+        meta = metas[n]
+        if gold[n]:
+            probs, y = np.concatenate(oof[n]), np.array(gold[n])
+            t, before, after = scorers.fit_temperature(probs, y)
+            meta.update(temperature=round(t, 4), temperature_rows=len(y), temperature_log_loss=[round(before, 4), round(after, 4)],
+                        temperature_refit=k, temperature_left_out=left_out[n])
+            if meta.get("seeds"):
+                meta["temperature_refit_seed"] = seed
+            events.log(f"{n}: temperature {t:.3f} fitted on {len(y)} out-of-fold predictions of {k} refitted encoders "
+                       f"(log loss {before:.3f} -> {after:.3f})" + (f"; {left_out[n]} rows of labels their fold never trained on left out" if left_out[n] else ""))
+        else:  # e.g. persona with every held turn short: its frozen head reads them
             meta["temperature_refit_short"] = k  # the table's note says why no temperature
-            scorers.write_meta(out_dir, n, meta)
             events.log(f"{n}: every out-of-fold row of its {k} refitted encoders is a short turn its frozen head reads; no temperature fitted")
-            continue
-        probs, y = np.concatenate(oof[n]), np.array(gold[n])
-        t, before, after = scorers.fit_temperature(probs, y)
-        meta = json.loads((out_dir / f"{n}.json").read_text())
-        meta.update(temperature=round(t, 4), temperature_rows=len(y), temperature_log_loss=[round(before, 4), round(after, 4)],
-                    temperature_refit=k, temperature_left_out=left_out[n])
-        if meta.get("seeds"):
-            meta["temperature_refit_seed"] = seed
         scorers.write_meta(out_dir, n, meta)
-        events.log(f"{n}: temperature {t:.3f} fitted on {len(y)} out-of-fold predictions of {k} refitted encoders "
-                   f"(log loss {before:.3f} -> {after:.3f})" + (f"; {left_out[n]} rows of labels their fold never trained on left out" if left_out[n] else ""))

@@ -135,10 +135,13 @@ def build_tiny(cfg: dict[str, Any], fmt: ChatFormat, path: Path) -> None:
     model.save_pretrained(tmp)
     if getattr(fmt, "path", None):
         shutil.copy(fmt.path, tmp / Path(fmt.path).name)
-    if path.exists():  # another process finished first
-        shutil.rmtree(tmp)
+    try:
+        os.replace(tmp, path)
+    except OSError:  # another process (a torchrun rank) published it first: the same seed made the same model
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (path / "config.json").is_file():
+            raise
         return
-    os.replace(tmp, path)
     n = sum(p.numel() for p in model.parameters())
     events.artifact("base_model", str(path), parameters=n)
 

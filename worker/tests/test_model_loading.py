@@ -44,3 +44,27 @@ def test_qlora_needs_a_gpu(tiny_run, v7_format, tmp_path):
     cfg["model"]["device"] = "cpu"
     with pytest.raises(WorkerError, match="CUDA GPU"):
         load_base(cfg, str(tmp_path), v7_format)
+
+
+def test_tiny_base_published_once_when_ranks_race(tmp_path, tiny_run):
+    """Under torchrun every rank builds the tiny base and publishes it by
+    renaming its folder into place; a rank that finds it already published
+    (os.replace onto a full folder fails) keeps the first and leaves no
+    temporary folder. Something else in the way is still an error."""
+    from pixel_worker.model import build_tiny, chat_format
+
+    cfg = tiny_run["cfg"]
+    fmt = chat_format(cfg, str(tiny_run["run_dir"]))
+    path = tmp_path / "base_model"
+    build_tiny(cfg, fmt, path)
+    first = (path / "model.safetensors").read_bytes()
+    build_tiny(cfg, fmt, path)  # the rank that lost the race
+    assert (path / "model.safetensors").read_bytes() == first
+    assert [p.name for p in tmp_path.iterdir()] == ["base_model"], "no temporary folder left"
+
+    junk = tmp_path / "other"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not a model")
+    with pytest.raises(OSError):
+        build_tiny(cfg, fmt, junk)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base_model", "other"]

@@ -321,11 +321,17 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("report lacks %q", s)
 		}
 	}
-	voice := filepath.Join(filepath.Dir(m[1]), "eval", "4-voice", "scores.jsonl")
-	if b, err := os.ReadFile(voice); err != nil || !strings.Contains(string(b), `scores.jsonl.validity.md"`) {
-		t.Errorf("voice checkpoint's samples not scored, or their agreement is not brief (naming the table): %v", err)
+	evalDir := filepath.Join(filepath.Dir(m[1]), "eval")
+	for _, ck := range []string{"0-base", "4-voice"} {
+		scores := filepath.Join(evalDir, ck, "scores.jsonl")
+		if b, err := os.ReadFile(scores); err != nil || !strings.Contains(string(b), `notes: ../validity.md"`) {
+			t.Errorf("%s's samples not scored, or their agreement is not brief (naming the eval folder's one table): %v", ck, err)
+		}
+		if _, err := os.Stat(scores + ".validity.md"); !os.IsNotExist(err) {
+			t.Errorf("%s holds its own copy of the validity table: %v", ck, err)
+		}
 	}
-	if _, err := os.Stat(voice + ".validity.md"); err != nil {
-		t.Errorf("no validity table beside the voice checkpoint's scores: %v", err)
+	if md, err := os.ReadFile(filepath.Join(evalDir, "validity.md")); err != nil || !strings.Contains(string(md), "| scorer | measure | held-out data |") {
+		t.Errorf("no validity table in the eval folder: %v", err)
 	}
 }

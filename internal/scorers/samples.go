@@ -87,8 +87,8 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 		if err != nil {
 			return nil, err
 		}
-		brief := o // each sample names the table written beside its scores.jsonl instead of repeating it (the report prints it once)
-		brief.BriefAgreement = true
+		brief := o // each sample names one table in the eval folder instead of repeating it (the report prints it once)
+		brief.BriefAgreement, brief.BriefTable = true, filepath.Join(evalDir, "validity.md")
 		if _, _, err := ScoreFile(ctx, brief, set, Names, in, out); err != nil {
 			return nil, fmt.Errorf("score %s's samples: %w", m.Model, err)
 		}

@@ -237,17 +237,27 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 			return 0, 0, err
 		}
 	}
-	agreement, table := val.Summary, TablePath(output)
+	agreement, table, scored := val.Summary, TablePath(output), filepath.Base(output)
+	if o.BriefAgreement && o.BriefTable != "" {
+		table, scored = o.BriefTable, "each scores.jsonl in this folder's checkpoint folders"
+	}
 	if o.BriefAgreement {
 		var md bytes.Buffer
-		fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", set.Key, filepath.Base(output))
+		fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", set.Key, scored)
 		val.Markdown(&md)
 		if err := artifact.WriteBytes(table, md.Bytes()); err != nil {
 			return 0, 0, err
 		}
-		agreement = func(s string) string { return val.Brief(s, filepath.Base(table)) }
-	} else if err := os.Remove(table); err != nil && !os.IsNotExist(err) { // no stale table from an earlier brief run
-		return 0, 0, err
+		name, err := filepath.Rel(filepath.Dir(output), table)
+		if err != nil {
+			return 0, 0, err
+		}
+		agreement = func(s string) string { return val.Brief(s, filepath.ToSlash(name)) }
+	}
+	if table != TablePath(output) || !o.BriefAgreement { // no stale table beside the output from an earlier brief run
+		if err := os.Remove(TablePath(output)); err != nil && !os.IsNotExist(err) {
+			return 0, 0, err
+		}
 	}
 	err = artifact.WriteFile(output, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)

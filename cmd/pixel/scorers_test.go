@@ -331,7 +331,7 @@ func TestScorersEndToEnd(t *testing.T) {
 			t.Errorf("%s holds its own copy of the validity table: %v", ck, err)
 		}
 	}
-	if md, err := os.ReadFile(filepath.Join(evalDir, "validity.md")); err != nil || !strings.Contains(string(md), "| scorer | measure | held-out data |") {
+	if md, err := os.ReadFile(filepath.Join(evalDir, "validity.md")); err != nil || !strings.Contains(string(md), "| scorer | measure | held-out data |") || !strings.Contains(string(md), "every file of scores that names this table") {
 		t.Errorf("no validity table in the eval folder: %v", err)
 	}
 }

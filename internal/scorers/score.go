@@ -239,7 +239,7 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 	}
 	agreement, table, scored := val.Summary, TablePath(output), filepath.Base(output)
 	if o.BriefAgreement && o.BriefTable != "" {
-		table, scored = o.BriefTable, "each scores.jsonl in this folder's checkpoint folders"
+		table, scored = o.BriefTable, "every file of scores that names this table"
 	}
 	if o.BriefAgreement {
 		var md bytes.Buffer

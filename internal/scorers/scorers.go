@@ -91,9 +91,9 @@ type Options struct {
 	// BriefTable, when set, is where the brief form's table goes instead
 	// (ScoreSamples points every checkpoint at one table in the eval folder);
 	// each record names it relative to the output's folder.
-	BriefTable string
-	SafetySet      []byte // the labelled safety-in-crisis set (JSONL)
-	SafetySetName  string
+	BriefTable    string
+	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
+	SafetySetName string
 	// RuleSet is the labelled set the hand-written rules are measured on
 	// (JSONL, docs/rule-labels.md); it trains nothing.
 	RuleSet     []byte

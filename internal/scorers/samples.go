@@ -67,6 +67,10 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 	if err := json.Unmarshal(vb, rs.Validity); err != nil {
 		return nil, err
 	}
+	table := filepath.Join(evalDir, "validity.md") // one table that every checkpoint's samples name (the report prints it once)
+	if err := writeTable(table, set.Key, "every file of scores that names this table", rs.Validity); err != nil {
+		return nil, err
+	}
 	var prev *promptScores
 	for i, m := range models {
 		dir := filepath.Join(evalDir, fmt.Sprintf("%d-%s", i, m.Model))
@@ -87,8 +91,8 @@ func ScoreSamples(ctx context.Context, o Options, set Set, evalDir string, model
 		if err != nil {
 			return nil, err
 		}
-		brief := o // each sample names one table in the eval folder instead of repeating it (the report prints it once)
-		brief.BriefAgreement, brief.BriefTable = true, filepath.Join(evalDir, "validity.md")
+		brief := o
+		brief.BriefAgreement, brief.BriefTable = true, table
 		if _, _, err := ScoreFile(ctx, brief, set, Names, in, out); err != nil {
 			return nil, fmt.Errorf("score %s's samples: %w", m.Model, err)
 		}

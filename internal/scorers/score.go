@@ -237,16 +237,14 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 			return 0, 0, err
 		}
 	}
-	agreement, table, scored := val.Summary, TablePath(output), filepath.Base(output)
-	if o.BriefAgreement && o.BriefTable != "" {
-		table, scored = o.BriefTable, "every file of scores that names this table"
-	}
+	agreement, beside := val.Summary, TablePath(output)
 	if o.BriefAgreement {
-		var md bytes.Buffer
-		fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", set.Key, scored)
-		val.Markdown(&md)
-		if err := artifact.WriteBytes(table, md.Bytes()); err != nil {
-			return 0, 0, err
+		table := o.BriefTable // written once by the caller
+		if table == "" {
+			table = beside
+			if err := writeTable(table, set.Key, filepath.Base(output), &val); err != nil {
+				return 0, 0, err
+			}
 		}
 		name, err := filepath.Rel(filepath.Dir(output), table)
 		if err != nil {
@@ -254,8 +252,8 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 		}
 		agreement = func(s string) string { return val.Brief(s, filepath.ToSlash(name)) }
 	}
-	if table != TablePath(output) || !o.BriefAgreement { // no stale table beside the output from an earlier brief run
-		if err := os.Remove(TablePath(output)); err != nil && !os.IsNotExist(err) {
+	if !o.BriefAgreement || o.BriefTable != "" { // no stale table beside the output from an earlier brief run
+		if err := os.Remove(beside); err != nil && !os.IsNotExist(err) {
 			return 0, 0, err
 		}
 	}
@@ -272,6 +270,15 @@ func ScoreFile(ctx context.Context, o Options, set Set, chosen []string, input, 
 		return bw.Flush()
 	})
 	return len(ins), rejected, err
+}
+
+// writeTable writes the whole validity table that brief agreements name;
+// scored says which scores it serves.
+func writeTable(path, key, scored string, val *Validity) error {
+	var md bytes.Buffer
+	fmt.Fprintf(&md, "# Validity of scorer set %s\n\nThe figures beside each score in %s, in full: every figure, its held-out data and notes.\n\n", key, scored)
+	val.Markdown(&md)
+	return artifact.WriteBytes(path, md.Bytes())
 }
 
 // TablePath is where `pixel score --agreement brief` writes the whole

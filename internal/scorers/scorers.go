@@ -88,9 +88,9 @@ type Options struct {
 	// goal beside its values and writes the whole validity table once
 	// beside the output (<output>.validity.md); not part of a set's key.
 	BriefAgreement bool
-	// BriefTable, when set, is where the brief form's table goes instead
-	// (ScoreSamples points every checkpoint at one table in the eval folder);
-	// each record names it relative to the output's folder.
+	// BriefTable, when set, is a table the caller has written (ScoreSamples:
+	// one in the eval folder for every checkpoint) that the brief form names
+	// instead, relative to the output's folder.
 	BriefTable    string
 	SafetySet     []byte // the labelled safety-in-crisis set (JSONL)
 	SafetySetName string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,6 +56,7 @@ func TestScorersEndToEnd(t *testing.T) {
 			Value                   *float64
 			Note                    string
 			CI                      *[2]float64 `json:"ci95"`
+			Chance                  *float64    `json:"ece_chance"`
 		}
 	}
 	readJSON(t, filepath.Join(setDir, "validity.json"), &v)
@@ -95,7 +97,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	for _, r := range v.Rows {
 		if r.Metric == "ECE" {
 			calibrated[strings.TrimSuffix(r.Measure, " probabilities, calibration")] = r.Note
-			if r.Value == nil || *r.Value < 0 || *r.Value > 1 || r.CI == nil || r.N == 0 || r.N > 60 || !strings.Contains(r.Note, "mean top probability") {
+			if r.Value == nil || *r.Value < 0 || *r.Value > 1 || r.CI == nil || r.N == 0 || r.N > 60 || !strings.Contains(r.Note, "mean top probability") || r.Chance == nil ||
+				!strings.Contains(r.Note, "would read ECE up to 0.") || !strings.Contains(r.Note, fmt.Sprintf(" on these %d examples", r.N)) {
 				t.Errorf("calibration row %s: value %v, n %d, interval %v, note %q", r.Measure, r.Value, r.N, r.CI, r.Note)
 			}
 		}
@@ -107,6 +110,10 @@ func TestScorersEndToEnd(t *testing.T) {
 		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
 		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
+	}
+	// calibration.svg draws each head's ECE against its chance level.
+	if svg, err := os.ReadFile(filepath.Join(setDir, "calibration.svg")); err != nil || !strings.Contains(string(svg), ">crisis_level<") || !strings.Contains(string(svg), ">a calibrated head, 95 in 100<") {
+		t.Errorf("calibration chart: %v", err)
 	}
 	// The imminence decoys' test half is measured end to end, capped like
 	// every held-out side.

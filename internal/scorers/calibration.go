@@ -3,6 +3,8 @@ package scorers
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"sort"
 )
 
 // eceBins is the number of equal-width confidence bins of ECE.
@@ -33,6 +35,30 @@ func ECE(conf []float64, correct []bool) float64 {
 		}
 	}
 	return e
+}
+
+// eceChance is the ECE a perfectly calibrated head with these top-class
+// probabilities would read on this many examples, 95 times in 100: each
+// example is drawn right with its own probability, 1,000 times (fixed
+// seed), and the 95th percentile of the draws' ECE is kept. ECE counts
+// each bin's sampling noise as error, so on a small set even a calibrated
+// head reads well above 0; an ECE at or under this is within chance (a
+// consistency check in the sense of Bröcker and Smith's reliability
+// diagrams). NaN with no examples.
+func eceChance(conf []float64) float64 {
+	if len(conf) == 0 {
+		return math.NaN()
+	}
+	rng := rand.New(rand.NewPCG(11, uint64(len(conf))))
+	draws, correct := make([]float64, bootstrapResamples), make([]bool, len(conf))
+	for d := range draws {
+		for i, c := range conf {
+			correct[i] = rng.Float64() < c
+		}
+		draws[d] = ECE(conf, correct)
+	}
+	sort.Float64s(draws)
+	return draws[int(0.95*float64(len(draws)-1)+0.5)]
 }
 
 // calibration says how the head's probabilities were calibrated.
@@ -104,7 +130,8 @@ func calibrationRow(set Set, t *Task, gold []string, probs []Prediction) (Row, e
 		}
 		how += "; its short turns' frozen head: " + s.calibration()
 	}
-	note := how
+	note, ece := how, ECE(conf, correct)
+	var chance *float64
 	if len(probs) > 0 {
 		meanConf, acc = meanConf/float64(len(probs)), acc/float64(len(probs))
 		lean := "about even"
@@ -114,9 +141,15 @@ func calibrationRow(set Set, t *Task, gold []string, probs []Prediction) (Row, e
 		case meanConf-acc > 0.02:
 			lean = "overconfident"
 		}
-		note = fmt.Sprintf("mean top probability %.3f, accuracy %.3f: %s; %s", meanConf, acc, lean, how)
+		chance = fp(eceChance(conf))
+		within := "beyond chance"
+		if ece <= *chance {
+			within = "within chance"
+		}
+		note = fmt.Sprintf("mean top probability %.3f, accuracy %.3f: %s; a perfectly calibrated head with these probabilities would read ECE up to %.3f on these %d examples (95%% of 1,000 draws): %s; %s",
+			meanConf, acc, lean, *chance, len(probs), within, how)
 	}
 	return newRow(Row{Scorer: t.Scorer, Measure: t.Name + " probabilities, calibration", Heldout: t.HeldoutData, N: len(probs),
-		Metric: "ECE", LowerIsBetter: true, Note: note,
-		CI: ci95(groupsOf(t.Heldout), func(idx []int) float64 { return ECE(pick(conf, idx), pick(correct, idx)) })}, ECE(conf, correct), nil), nil
+		Metric: "ECE", LowerIsBetter: true, Note: note, Chance: chance,
+		CI: ci95(groupsOf(t.Heldout), func(idx []int) float64 { return ECE(pick(conf, idx), pick(correct, idx)) })}, ece, nil), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,46 @@ func TestECE(t *testing.T) {
 	}
 	if !math.IsNaN(ECE(nil, nil)) {
 		t.Fatal("ECE of nothing should be NaN")
+	}
+}
+
+func TestECEChance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	conf := make([]float64, 200)
+	for i := range conf {
+		conf[i] = 0.5 + 0.5*rng.Float64()
+	}
+	chance := eceChance(conf)
+	if chance <= 0 || chance > 0.15 {
+		t.Fatalf("chance ECE on 200 examples = %v, want a small positive figure", chance)
+	}
+	if big := eceChance(append(append(append([]float64{}, conf...), conf...), conf...)); big >= chance {
+		t.Errorf("chance ECE on 600 examples %v, want under the 200 examples' %v", big, chance)
+	}
+	// Heads that are calibrated by construction: their ECE is at or under
+	// the figure about 95 times in 100.
+	within, trials := 0, 400
+	correct := make([]bool, len(conf))
+	for range trials {
+		for i, c := range conf {
+			correct[i] = rng.Float64() < c
+		}
+		if ECE(conf, correct) <= chance {
+			within++
+		}
+	}
+	if share := float64(within) / float64(trials); share < 0.91 || share > 0.99 {
+		t.Errorf("calibrated heads within chance %.3f of the time, want about 0.95", share)
+	}
+	// A head that says 0.9 and is right half the time is far beyond it.
+	for i := range conf {
+		conf[i], correct[i] = 0.9, i%2 == 0
+	}
+	if ece, chance := ECE(conf, correct), eceChance(conf); ece <= chance {
+		t.Errorf("overconfident ECE %v within chance %v", ece, chance)
+	}
+	if !math.IsNaN(eceChance(nil)) {
+		t.Error("chance ECE of nothing should be NaN")
 	}
 }
 
@@ -80,7 +121,10 @@ func TestCalibrationRow(t *testing.T) {
 	if math.Abs(*r.Value-0.3) > 1e-9 || r.CI == nil {
 		t.Fatalf("ECE %v CI %v, want 0.3 with an interval", *r.Value, r.CI)
 	}
-	for _, want := range []string{"mean top probability 0.600, accuracy 0.900: underconfident", "temperature 0.35 fitted on 5-fold"} {
+	// 9 of 10 right at 0.6 is an ECE of 0.3, but a calibrated head is 3 or
+	// more off 6 of 10 about one time in ten: within chance.
+	for _, want := range []string{"mean top probability 0.600, accuracy 0.900: underconfident",
+		"would read ECE up to 0.300 on these 10 examples (95% of 1,000 draws): within chance", "temperature 0.35 fitted on 5-fold"} {
 		if !strings.Contains(r.Note, want) {
 			t.Errorf("note %q lacks %q", r.Note, want)
 		}

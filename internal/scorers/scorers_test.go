@@ -261,6 +261,24 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	if err != nil || !strings.Contains(string(svg), "<svg") {
 		t.Fatalf("chart: %v", err)
 	}
+	if svg, err := v.CalibrationChart(); err != nil || svg != nil {
+		t.Fatalf("calibration chart without a calibration row: %d bytes, %v", len(svg), err)
+	}
+	cal := &Validity{Rows: append(v.Rows,
+		newRow(Row{Scorer: "safety", Measure: "safety_x probabilities, calibration", Metric: "ECE", LowerIsBetter: true, Chance: fp(0.09), CI: &[2]float64{0.03, 0.12}}, 0.05, nil),
+		newRow(Row{Scorer: "mi", Measure: "mi_client probabilities, calibration", Metric: "ECE", LowerIsBetter: true, Chance: fp(0.03)}, 0.06, nil))}
+	svg, err = cal.CalibrationChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"<svg", ">safety_x<", ">mi_client<", ">within chance<", ">beyond chance<", ">a calibrated head, 95 in 100<"} {
+		if !strings.Contains(string(svg), s) {
+			t.Errorf("calibration chart lacks %q", s)
+		}
+	}
+	if strings.Contains(string(svg), "any suicide risk") {
+		t.Error("calibration chart draws a row that is not a calibration row")
+	}
 	var md strings.Builder
 	v.Markdown(&md)
 	for _, s := range []string{"| crisis | any suicide risk |", "| 0.940 | 0.900–0.970 | ≥ 0.90 | pass", "≤ 0.02 | FAIL", "| — | — |"} {

@@ -381,6 +381,12 @@ func Validate(ctx context.Context, o Options, set Set) (*Validity, error) {
 	if err := artifact.WriteBytes(filepath.Join(set.Dir, "validity.svg"), svg); err != nil {
 		return nil, err
 	}
+	if svg, err = v.CalibrationChart(); err != nil {
+		return nil, err
+	}
+	if err := artifact.WriteBytes(filepath.Join(set.Dir, "calibration.svg"), svg); err != nil {
+		return nil, err
+	}
 	var md bytes.Buffer
 	v.Markdown(&md)
 	if err := artifact.WriteBytes(filepath.Join(set.Dir, "validity.md"), md.Bytes()); err != nil {

@@ -31,7 +31,12 @@ type Row struct {
 	CI         *[2]float64 `json:"ci95,omitempty"`
 	Kappa      *float64    `json:"kappa,omitempty"`
 	HumanKappa *float64    `json:"human_kappa,omitempty"`
-	Note       string      `json:"note,omitempty"`
+	// Chance, on a calibration (ECE) row, is the ECE a perfectly
+	// calibrated head with the same probabilities would read on these
+	// examples 95 times in 100 (eceChance): a Value at or under it is
+	// within chance.
+	Chance *float64 `json:"ece_chance,omitempty"`
+	Note   string   `json:"note,omitempty"`
 }
 
 // Validity is the validity table of one trained scorer set.

@@ -45,8 +45,13 @@ func ci95(groups []string, stat func(idx []int) float64) *[2]float64 {
 		return nil
 	}
 	sort.Float64s(vals)
-	q := func(p float64) float64 { return vals[int(p*float64(len(vals)-1)+0.5)] }
-	return &[2]float64{q(0.025), q(0.975)}
+	return &[2]float64{quantile(vals, 0.025), quantile(vals, 0.975)}
+}
+
+// quantile is the p-quantile of sorted (ascending, not empty): the value
+// at the nearest rank.
+func quantile(sorted []float64, p float64) float64 {
+	return sorted[int(p*float64(len(sorted)-1)+0.5)]
 }
 
 // pick is s at the indices idx.

@@ -58,7 +58,7 @@ func eceChance(conf []float64) float64 {
 		draws[d] = ECE(conf, correct)
 	}
 	sort.Float64s(draws)
-	return draws[int(0.95*float64(len(draws)-1)+0.5)]
+	return quantile(draws, 0.95)
 }
 
 // calibration says how the head's probabilities were calibrated.

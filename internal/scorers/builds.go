@@ -63,12 +63,20 @@ type headBuild struct {
 		Head     string `json:"head"`
 		MaxWords int    `json:"max_words"`
 	} `json:"short_turns"`
+	// TrainedOn: the device and torch thread count a fine-tuned encoder was
+	// trained with; a rebuild reproduces its weights bit for bit only with
+	// the same (absent on encoders trained before the worker recorded it).
+	TrainedOn *struct {
+		Device  string `json:"device"`
+		Threads int    `json:"threads"`
+	} `json:"trained_on"`
 }
 
 // describe is one line a reader of the table can check a head against:
 // frozen (with what it reads besides the embedding, whether the descriptor
 // directions were projected out, and its C) or fine-tuned, which encoder,
-// and a seed ensemble's seeds.
+// a seed ensemble's seeds, and the device (a CPU's thread count) it was
+// trained on.
 func (h headBuild) describe() string {
 	if h.Kind != "finetuned" {
 		s := "logistic on frozen " + h.Encoder
@@ -96,6 +104,12 @@ func (h headBuild) describe() string {
 			seeds[i] = fmt.Sprint(x)
 		}
 		s += fmt.Sprintf(", %d seeds averaged (%s)", len(h.Seeds), strings.Join(seeds, ", "))
+	}
+	switch {
+	case h.TrainedOn != nil && h.TrainedOn.Device == "cpu":
+		s += fmt.Sprintf(", trained on cpu with %d threads", h.TrainedOn.Threads)
+	case h.TrainedOn != nil:
+		s += ", trained on " + h.TrainedOn.Device
 	}
 	return s
 }

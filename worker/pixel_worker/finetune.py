@@ -363,7 +363,10 @@ def fit_group(tasks: list[dict], encoder_path: str, out: Path, ft: dict, seed: i
     for n, head in heads.items():
         labels = [str(r["label"]) for t in tasks if t["name"] == n for r in t["rows"]]
         result[n] = {"classes": classes[n], "coef": head.weight.detach().cpu().numpy(), "intercept": head.bias.detach().cpu().numpy(),
-                     "train_counts": {c: labels.count(c) for c in classes[n]}}
+                     "train_counts": {c: labels.count(c) for c in classes[n]},
+                     # What a rebuild needs to match to reproduce these weights
+                     # bit for bit (on a CPU the thread count changes them).
+                     "trained_on": {"device": device, "threads": torch.get_num_threads(), "torch": torch.__version__}}
     return result
 
 

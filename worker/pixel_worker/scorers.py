@@ -51,6 +51,12 @@ on out-of-fold predictions of the group's encoder trained again per fold
 
 `scorer_predict` spec: encoder, cache_dir, heads_dir, tasks: [{name, input,
 output}]; predictions are written as {"id", "probs": {class: p}}.
+
+Both jobs set torch's thread count once, at their start (job_threads). On a
+CPU the count changes a fine-tuned encoder's weights (it changes the order
+of floating-point sums), so it must not depend on whether the frozen encoder
+happened to be loaded before the fine-tune; a fine-tuned head's json records
+it with the device and torch version ("trained_on").
 """
 
 import hashlib
@@ -94,7 +100,6 @@ class Encoder:
             import torch
             from sentence_transformers import SentenceTransformer
 
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
             try:
                 self._model = SentenceTransformer(_encoder_path(self.name), device="cpu" if not torch.cuda.is_available() else "cuda")
             except OSError as e:
@@ -231,7 +236,20 @@ def _write_predictions(path: str, rows: list[dict], probs: np.ndarray, classes: 
     os.replace(tmp, out)
 
 
+def job_threads() -> int:
+    """Set and return torch's thread count for a scorer job: OMP_NUM_THREADS
+    when set, else every CPU this process may run on."""
+    import torch
+
+    n = int(os.environ.get("OMP_NUM_THREADS") or 0)
+    if n <= 0:
+        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(max(1, n))
+    return torch.get_num_threads()
+
+
 def fit(job) -> dict:
+    job_threads()
     enc = Encoder(job.need("encoder"), job.get("cache_dir", ""), int(job.get("max_seq_len") or 256))
     out_dir, summary = Path(job.need("out_dir")), {}
     tasks = job.need("tasks")
@@ -465,7 +483,7 @@ def _fit_member(group: str, members: list[dict], names: list[str], enc: Encoder,
         save_head(out_dir, name, h["coef"], h["intercept"], h["classes"],
                   {"name": name, "kind": "finetuned", "model": model, "group": group, "inputs": inputs, "encoder": encoder,
                    "max_len": int(ft.get("max_len", 128)), "finetune": ft, "counterfactual": cf_meta, "seed": seed,
-                   "train_examples": sum(h["train_counts"].values()), "train_counts": h["train_counts"]})
+                   "train_examples": sum(h["train_counts"].values()), "train_counts": h["train_counts"], "trained_on": h["trained_on"]})
     if cache is not None:
         finetune.remove_dead_writes(cache)
         tmp = cache.with_name(cache.name + f".tmp-{os.getpid()}")
@@ -555,6 +573,7 @@ def _frozen_probs(head: dict, rows: list[dict], encoders: dict, job, label: str)
 
 
 def predict(job) -> dict:
+    job_threads()
     heads_dir, summary = Path(job.need("heads_dir")), {}
     encoders: dict[tuple, Encoder] = {}
     tuned: dict[tuple, np.ndarray] = {}  # (model, rows' texts) -> embeddings, shared by a group's heads

@@ -193,6 +193,48 @@ def test_finetuned_group_shares_one_encoder(tmp_path):
     assert acc >= 0.75, f"the jointly trained head should fit its 16 easy rows, got {acc:.2f}"
 
 
+def test_a_fine_tune_runs_at_the_jobs_thread_count_whether_or_not_the_frozen_encoder_loaded(tmp_path, monkeypatch):
+    """On a CPU the thread count changes a fine-tuned encoder's weights. The
+    job sets it once (OMP_NUM_THREADS here), so a build with a cold embedding
+    cache (the frozen head loads the encoder before the fine-tune, which used
+    to raise the count to every CPU) and one with a warm cache (the encoder
+    never loads) train the same weights, and the head's json says how."""
+    import torch
+    from safetensors.torch import load_file
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    rows = [("Hi.", q, "question") for q in QUESTIONS] + [("Hi.", s, "other") for s in STATEMENTS]
+    train = write_rows(tmp_path / "train.jsonl", rows)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    tasks = [{"name": "toy", "train": train, "inputs": ["context", "response"], "c": 1.0},
+             {"name": "ft", "train": train, "inputs": ["response"], "finetune": {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32}}]
+    emb = tmp_path / "emb"
+    for out in ("cold", "warm"):
+        run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir=str(emb), out_dir=str(tmp_path / out), tasks=tasks)
+        if out == "cold":
+            assert list(emb.glob("*.npy")), "the first build embeds the frozen head's rows (the encoder loads)"
+        meta = json.loads((tmp_path / out / "ft.json").read_text())
+        assert meta["trained_on"] == {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": 1, "torch": torch.__version__}
+    cold, warm = (load_file(tmp_path / out / "ft.model" / "model.safetensors") for out in ("cold", "warm"))
+    assert cold.keys() == warm.keys() and all(torch.equal(cold[k], warm[k]) for k in cold)
+
+
+def test_job_threads_is_every_usable_cpu_unless_omp_num_threads_says(monkeypatch):
+    import os
+
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        assert scorers.job_threads() == len(os.sched_getaffinity(0)) == torch.get_num_threads()
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        assert scorers.job_threads() == 1 == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_finetuned_group_with_mismatched_settings_is_an_error(tmp_path):
     train = write_rows(tmp_path / "t.jsonl", [("Hi.", q, "question") for q in QUESTIONS[:4]] + [("Hi.", s, "other") for s in STATEMENTS[:4]])
     specs = tmp_path / "specs"

@@ -241,7 +241,12 @@ def job_threads() -> int:
     when set, else every CPU this process may run on."""
     import torch
 
-    n = int(os.environ.get("OMP_NUM_THREADS") or 0)
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    try:
+        n = int(raw or 0)
+    except ValueError:
+        raise WorkerError(f"OMP_NUM_THREADS is {raw!r}, not a whole number of threads",
+                          "set it to one number (e.g. OMP_NUM_THREADS=4) or unset it to use every CPU") from None
     if n <= 0:
         n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     torch.set_num_threads(max(1, n))

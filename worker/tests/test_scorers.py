@@ -231,6 +231,9 @@ def test_job_threads_is_every_usable_cpu_unless_omp_num_threads_says(monkeypatch
         assert scorers.job_threads() == len(os.sched_getaffinity(0)) == torch.get_num_threads()
         monkeypatch.setenv("OMP_NUM_THREADS", "1")
         assert scorers.job_threads() == 1 == torch.get_num_threads()
+        monkeypatch.setenv("OMP_NUM_THREADS", "4,2")
+        with pytest.raises(scorers.WorkerError, match="OMP_NUM_THREADS is '4,2'"):
+            scorers.job_threads()
     finally:
         torch.set_num_threads(before)
 

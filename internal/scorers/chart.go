@@ -98,10 +98,7 @@ func (c *barChart) render(format string) ([]byte, error) {
 	}
 	p := plot.New()
 	p.Title.Text, p.Y.Label.Text = c.title, c.yLabel
-	p.Y.Min = 0
-	if c.yMax > 0 {
-		p.Y.Max = c.yMax
-	}
+	p.Y.Min, p.Y.Max = 0, c.top()
 	p.Legend.Top = true
 	for _, s := range c.series {
 		if len(s.pts) == 0 {
@@ -143,6 +140,36 @@ func (c *barChart) render(format string) ([]byte, error) {
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.Add(plotter.NewGrid())
 	return render(p, 11*vg.Inch, 6*vg.Inch, format)
+}
+
+// legendRoom is the share of the plot's height kept free above the highest
+// bar, whisker or mark when the axis is scaled to the data (yMax 0): the
+// legend (three lines at the top right) takes about a sixth of the plot
+// area, so no whisker runs under it.
+const legendRoom = 0.25
+
+// top is the y axis' upper end: yMax when set, else the highest bar,
+// whisker or mark with legendRoom above it.
+func (c *barChart) top() float64 {
+	if c.yMax > 0 {
+		return c.yMax
+	}
+	hi := 0.0
+	for _, s := range c.series {
+		for _, pt := range s.pts {
+			hi = max(hi, pt.Y)
+		}
+	}
+	for i, pt := range c.bars.XYs {
+		hi = max(hi, pt.Y+c.bars.YErrors[i].High)
+	}
+	for _, pt := range c.marks {
+		hi = max(hi, pt.Y)
+	}
+	if hi <= 0 {
+		return 1
+	}
+	return hi / (1 - legendRoom)
 }
 
 // render draws p at w × h in format ("svg", "png").

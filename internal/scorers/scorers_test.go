@@ -279,6 +279,17 @@ func TestValidityChartAndMarkdown(t *testing.T) {
 	if strings.Contains(string(svg), "any suicide risk") {
 		t.Error("calibration chart draws a row that is not a calibration row")
 	}
+	// Scaled to the data, the axis keeps a quarter of the plot free above
+	// the tallest whisker (0.12 here), where the legend sits.
+	c := barChart{}
+	c.add("a", newRow(Row{CI: &[2]float64{0.03, 0.12}}, 0.05, nil), 0.09, false)
+	c.add("b", newRow(Row{}, 0.07, nil), 0.10, true)
+	if got := c.top(); math.Abs(got-0.16) > 1e-9 {
+		t.Errorf("calibration chart's axis ends at %.4f, want 0.16 (the whisker's 0.12 over 0.75)", got)
+	}
+	if c.yMax = 1; c.top() != 1 {
+		t.Errorf("a set axis end moved: %v", c.top())
+	}
 	var md strings.Builder
 	v.Markdown(&md)
 	for _, s := range []string{"| crisis | any suicide risk |", "| 0.940 | 0.900–0.970 | ≥ 0.90 | pass", "≤ 0.02 | FAIL", "| — | — |"} {

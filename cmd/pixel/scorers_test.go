@@ -26,9 +26,9 @@ func TestScorersEndToEnd(t *testing.T) {
 		// be 500 of the 800 messages the cap thins to 50 kept, and tilt this
 		// one-epoch head's near-even prior to "none".
 		"--set", "scorers.smalltalk_train=10",
-		// Rows beyond the caps of 100 are plenty: the crisis and persona
-		// heads' temperatures are fitted on 100 of them (2,000 would add
-		// minutes); empathy's and MI's come from refitted encoders.
+		// Rows beyond the caps of 100 are plenty: the crisis head's
+		// temperature is fitted on 100 of them (2,000 would add minutes);
+		// empathy's, MI's and persona's come from refitted encoders.
 		"--set", "scorers.calibration_rows=100"}
 	smoke := append([]string{"run", "--config", "configs/smoke.yaml", "--set", "run.out_dir=" + runs, "--set", "eval.scorers=true"}, sets...)
 	// A run that wants scorers fails before training when none are trained.
@@ -91,7 +91,7 @@ func TestScorersEndToEnd(t *testing.T) {
 	// Every head has a calibration row (ECE on its held-out side, with an
 	// interval); the logistic heads are temperature-scaled on folds of their
 	// training rows, the fine-tuned ones on rows beyond their caps, and
-	// empathy's and the MI coder's (scorers.calibration_refit) on out-of-fold
+	// empathy's, the MI coder's and persona's (scorers.calibration_refit) on out-of-fold
 	// predictions of their encoders trained again on each of 2 folds of groups.
 	calibrated := map[string]string{}
 	for _, r := range v.Rows {
@@ -108,7 +108,8 @@ func TestScorersEndToEnd(t *testing.T) {
 		!strings.Contains(calibrated["crisis_level"], "fine-tuned; temperature") || !strings.Contains(calibrated["crisis_level"], "fitted on 100 training-side rows beyond its cap") ||
 		!strings.Contains(calibrated["mi_client"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
 		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
-		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
+		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
+		!strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
 	}
 	// calibration.svg draws each head's ECE against its chance level.

@@ -37,6 +37,10 @@ type headBuild struct {
 	// rows to fit one (calibration.go reads both).
 	Temperature      *float64 `json:"temperature"`
 	TemperatureFolds int      `json:"temperature_folds"`
+	// TemperatureReads: a frozen head trained on every row but used on
+	// some (persona's short turns) had its temperature fitted on the
+	// out-of-fold logits of those rows alone, this many.
+	TemperatureReads int `json:"temperature_reads"`
 	// A fine-tuned head's: TemperatureRows, the rows beyond its cap its
 	// temperature was fitted on (0: none fitted), with the log loss there
 	// before and after; Calibration, how many such rows there were and how

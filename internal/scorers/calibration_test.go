@@ -93,6 +93,9 @@ func TestCalibrationRow(t *testing.T) {
 		"all_short":     `{"kind": "finetuned", "calibration": {"spare": 300, "needed": 100}}`,
 		"refit_short":   `{"kind": "finetuned", "temperature_refit_short": 2, "calibration": {"spare": 0, "needed": 0}}`,
 		"persona.short": `{"c": 1, "temperature": 1.2, "temperature_folds": 5}`,
+		"refit_routed":  `{"kind": "finetuned", "temperature": 0.69, "temperature_rows": 14291, "temperature_refit": 2, "short_turns": {"head": "refit_routed.short", "max_words": 3}}`,
+		// a frozen short-turn head whose temperature was fitted on the rows it reads
+		"refit_routed.short": `{"c": 1, "temperature": 1.27, "temperature_folds": 5, "temperature_reads": 1709, "temperature_log_loss": [0.612, 0.598]}`,
 	}
 	for name, js := range heads {
 		if err := os.WriteFile(filepath.Join(set.heads(), name+".json"), []byte(js), 0o644); err != nil {
@@ -148,6 +151,7 @@ func TestCalibrationRow(t *testing.T) {
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
 		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
 		"refit_short":  "fine-tuned, no temperature fitted: its encoder was trained again on 2 folds, but every out-of-fold row is a short turn its frozen head reads",
+		"refit_routed": "groups kept whole; its short turns' frozen head: temperature 1.27 fitted on 5-fold out-of-fold logits of the 1709 training rows it reads (the folds split every row) (log loss there 0.612 → 0.598)",
 	} {
 		r, err = calibrationRow(set, &Task{Name: name, Scorer: "x", Heldout: held}, gold, probs)
 		if err != nil || !strings.HasSuffix(r.Note, want) {

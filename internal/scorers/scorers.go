@@ -476,6 +476,9 @@ func setKey(o Options, tasks []*Task) (string, error) {
 		}
 		if n := o.personaShortWords(); n > 0 { // likewise
 			h["persona_short_words"] = n
+			if o.CalibrationFolds > 0 { // its frozen head's temperature is fitted on the short turns alone (sets before that lack it)
+				h["short_turns_temperature"] = "rows it reads"
+			}
 		}
 	}
 	if o.CalibrationFolds > 0 { // absent when off, so earlier sets keep their key

@@ -18,7 +18,9 @@ the grid by cross-validation on its training rows (choose_c); the head's json
 records the chosen "c", each candidate's "c_cv" accuracy and the "c_cv_folds".
 With calibration_folds, a logistic head's logits are divided by a temperature
 fitted on out-of-fold logits of its training rows (temperature_scaled); the
-json records "temperature" and "temperature_folds".
+json records "temperature" and "temperature_folds". A fine-tuned head's frozen
+head for short turns fits it on the short rows' out-of-fold logits only, the
+rows it reads ("temperature_reads", "temperature_log_loss").
 
 Demographic debiasing (spec "debias": {"with", "without", "k"}): the
 top-k principal directions of the differences between embeddings of
@@ -312,8 +314,10 @@ def _report_unfinished(cache_root: Path) -> None:
                    "run the command that started one again to resume it, or delete *.ckpt.pt there to reclaim the space")
 
 
-def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out_dir: Path) -> dict:
-    """A logistic head on the frozen encoder's features of rows, saved as name."""
+def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out_dir: Path, reads: list[int] | None = None) -> dict:
+    """A logistic head on the frozen encoder's features of rows, saved as name;
+    with reads (indexes of the rows it will read), its temperature is fitted
+    on those rows' out-of-fold logits only (temperature_scaled)."""
     from sklearn.linear_model import LogisticRegression
 
     labels = [str(r["label"]) for r in rows]
@@ -328,13 +332,13 @@ def _fit_frozen(t: dict, name: str, rows: list[dict], enc: "Encoder", basis, out
         meta["ngram_inputs"] = list(t["ngram_inputs"])
     if cv is not None:
         meta.update(cv)
-    coef, intercept, classes, info = temperature_scaled(clf, X, labels, int(t.get("calibration_folds") or 0))
+    coef, intercept, classes, info = temperature_scaled(clf, X, labels, int(t.get("calibration_folds") or 0), reads)
     meta.update(info)
     save_head(out_dir, name, coef, intercept, classes, meta)
     return {"train_examples": len(rows), "classes": [str(c) for c in classes]}
 
 
-def temperature_scaled(clf, X, labels: list[str], folds: int):
+def temperature_scaled(clf, X, labels: list[str], folds: int, reads: list[int] | None = None):
     """clf fitted on every row, its logits multiplied by one factor so that
     its probabilities are calibrated: 1 / a temperature fitted
     (scikit-learn's CalibratedClassifierCV, method "temperature") on the
@@ -342,7 +346,10 @@ def temperature_scaled(clf, X, labels: list[str], folds: int):
     never sees a held-out row. Fewer folds when a label has fewer rows; with
     folds 0, or under 2 rows of some label, no temperature (factor 1). Class
     decisions do not change: every logit is scaled by the same positive
-    factor. Returns (coef, intercept, classes, facts for the head's json)."""
+    factor. With reads (a head trained on every row but used on some only:
+    persona's short turns), the folds still split every row, and the
+    temperature is fitted on the out-of-fold logits of those rows alone.
+    Returns (coef, intercept, classes, facts for the head's json)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import StratifiedKFold
 
@@ -351,6 +358,8 @@ def temperature_scaled(clf, X, labels: list[str], folds: int):
     if k < 2:
         clf.fit(X, y)
         return clf.coef_, clf.intercept_, clf.classes_, ({"temperature": 1.0, "temperature_folds": 0} if folds else {})
+    if reads:
+        return _temperature_on(clf, X, y, k, reads)
     cal = CalibratedClassifierCV(clf, method="temperature", ensemble=False, cv=StratifiedKFold(k, shuffle=True, random_state=0))
     cal.fit(X, y)
     inner = cal.calibrated_classifiers_[0]  # the estimator fitted on every row (it learned the labels encoded as 0..n-1)
@@ -363,12 +372,28 @@ def temperature_scaled(clf, X, labels: list[str], folds: int):
     return coef, intercept, cal.classes_, {"temperature": round(1 / factor, 4), "temperature_folds": k}
 
 
+def _temperature_on(clf, X, y: np.ndarray, k: int, reads: list[int]):
+    """temperature_scaled's fit on the out-of-fold logits of rows reads only."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    z = cross_val_predict(clone(clf), X, y, cv=StratifiedKFold(k, shuffle=True, random_state=0), method="decision_function")
+    clf.fit(X, y)
+    classes = [str(c) for c in clf.classes_]
+    z = np.asarray(z)[reads]
+    head = {"coef": np.eye(1) if z.ndim == 1 else np.eye(z.shape[1]), "intercept": np.zeros(1 if z.ndim == 1 else z.shape[1])}
+    probs = predict_proba(head, z.reshape(len(z), -1))
+    t, before, after = fit_temperature(probs, np.array([classes.index(str(v)) for v in y[reads]]))
+    return clf.coef_ / t, clf.intercept_ / t, clf.classes_, {"temperature": round(t, 4), "temperature_folds": k, "temperature_reads": len(reads),
+                                                             "temperature_log_loss": [round(before, 4), round(after, 4)]}
+
+
 def _fit_short_turns(t: dict, rows: list[dict], enc: "Encoder", basis, out_dir: Path) -> None:
     """For a fine-tuned head with "short_turns": {max_words}: a frozen head
     on the same rows (<name>.short), which predict uses for inputs of at most
     max_words words; the fine-tuned head's json names it."""
     name, field = t["name"], list(t["inputs"])[-1]
-    short = _fit_frozen(t, f"{name}.short", rows, enc, basis, out_dir)
+    short = _fit_frozen(t, f"{name}.short", rows, enc, basis, out_dir, short_rows(rows, field, int(t["short_turns"]["max_words"])))
     meta = json.loads((out_dir / f"{name}.json").read_text())
     if short["classes"] != meta["classes"]:
         raise WorkerError(f"scorer task {name}: its frozen short-turn head learned classes {short['classes']}, the fine-tuned one {meta['classes']}",

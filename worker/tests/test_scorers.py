@@ -295,18 +295,23 @@ def test_short_turns_are_read_by_the_frozen_head_fitted_for_them(tmp_path):
     (<name>.short); predict gives turns of at most max_words words that
     head's probabilities and the longer ones the fine-tuned head's."""
     rows = [("", q, "question") for q in QUESTIONS] + [("", s, "other") for s in STATEMENTS]
+    rows += [("", "How so?", "question"), ("", "Really?", "question"), ("", "I see.", "other"), ("", "Okay.", "other")]
     train = write_rows(tmp_path / "train.jsonl", rows)
     test = write_rows(tmp_path / "test.jsonl", [("", "Why?", "question"), ("", "Okay then.", "other"), ("", "You are not sure yet.", "other"),
                                                 ("", "What would help most right now?", "question")])
     specs = tmp_path / "specs"
     specs.mkdir()
-    task = {"name": "kind", "train": train, "inputs": ["response"], "ngrams": True, "short_turns": {"max_words": 2},
+    task = {"name": "kind", "train": train, "inputs": ["response"], "ngrams": True, "short_turns": {"max_words": 2}, "calibration_folds": 2,
             "finetune": {"epochs": 2, "lr": 1e-4, "batch_size": 8, "max_len": 32, "group": "g"}}
     heads = tmp_path / "heads"
     run_job("scorer_fit", specs, encoder=scorers.PACKAGED_ENCODER, cache_dir="", out_dir=str(heads), tasks=[task])
     meta = json.loads((heads / "kind.json").read_text())
     assert meta["short_turns"] == {"head": "kind.short", "max_words": 2, "input": "response"} and meta["kind"] == "finetuned"
-    assert json.loads((heads / "kind.short.json").read_text()).get("kind") != "finetuned"
+    short_meta = json.loads((heads / "kind.short.json").read_text())
+    assert short_meta.get("kind") != "finetuned"
+    # its temperature is fitted on the rows it reads, the turns of at most 2 words
+    n_short = sum(len(t.split()) <= 2 for _, t, _ in rows)
+    assert 0 < n_short < len(rows) and short_meta["temperature_reads"] == n_short and short_meta["temperature_folds"] == 2
 
     def predict(name, meta_json=None):
         if meta_json is not None:
@@ -352,6 +357,40 @@ def test_temperature_scaling_calibrates_without_changing_decisions(n_classes):
     # folds 0: the plain head, nothing recorded
     coef0, intercept0, _, info0 = scorers.temperature_scaled(head(), X, list(y), 0)
     assert info0 == {} and np.allclose(coef0, plain.coef_) and np.allclose(intercept0, plain.intercept_)
+
+
+def test_a_head_used_on_some_rows_fits_its_temperature_on_those():
+    """A head trained on every row but read on a subset (persona's short
+    turns) fits its temperature on the subset's out-of-fold logits: where
+    the subset is noisier than the rest, that temperature softens the head
+    and beats the every-row temperature on fresh subset rows, decisions
+    unchanged."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+
+    def draw(n, noisy):
+        X = rng.normal(size=(n, 4))
+        y = (X[:, 0] > 0).astype(int)
+        flip = rng.random(n) < (0.3 if noisy else 0.0)
+        return np.hstack([X, np.full((n, 1), float(noisy))]), np.where(flip, 1 - y, y)
+
+    (Xc, yc), (Xn, yn) = draw(600, False), draw(200, True)
+    X, y = np.vstack([Xc, Xn]), np.concatenate([yc, yn]).astype(str)
+    reads = list(range(600, 800))
+
+    def head():
+        return LogisticRegression(C=1.0, max_iter=3000)
+
+    everyrow = scorers.temperature_scaled(head(), X, list(y), 5)
+    coef, intercept, classes, info = scorers.temperature_scaled(head(), X, list(y), 5, reads)
+    assert info["temperature_reads"] == 200 and info["temperature_folds"] == 5 and info["temperature"] > everyrow[3]["temperature"]
+    assert info["temperature_log_loss"][1] <= info["temperature_log_loss"][0]
+    Xf, yf = draw(3000, True)
+    on_reads = scorers.predict_proba({"coef": coef, "intercept": intercept}, Xf)
+    on_all = scorers.predict_proba({"coef": everyrow[0], "intercept": everyrow[1]}, Xf)
+    assert (on_reads.argmax(1) == on_all.argmax(1)).all()
+    assert _nll(on_reads, yf) < _nll(on_all, yf) - 0.02
 
 
 def test_temperature_scaling_needs_two_rows_of_every_label():

@@ -93,12 +93,12 @@ func (h headBuild) calibration() string {
 	case h.Kind == "finetuned":
 		return "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)"
 	case h.Temperature != nil && h.TemperatureFolds > 0 && h.TemperatureReads > 0:
-		s := fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of the %d training rows it reads (the folds split every row)",
+		s := fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of the %d training rows it reads (the folds split every row",
 			*h.Temperature, h.TemperatureFolds, h.TemperatureReads)
 		if len(h.TemperatureLogLoss) == 2 {
-			s += fmt.Sprintf(" (log loss there %.3f → %.3f)", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
+			s += fmt.Sprintf("; log loss there %.3f → %.3f", h.TemperatureLogLoss[0], h.TemperatureLogLoss[1])
 		}
-		return s
+		return s + ")"
 	case h.Temperature != nil && h.TemperatureFolds > 0:
 		return fmt.Sprintf("temperature %.3g fitted on %d-fold out-of-fold logits of its training rows", *h.Temperature, h.TemperatureFolds)
 	case h.Temperature != nil:

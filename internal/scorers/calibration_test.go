@@ -151,7 +151,7 @@ func TestCalibrationRow(t *testing.T) {
 		"empathy_er":   "fine-tuned, no temperature fitted (scorers.calibration_rows 0, or a set trained before it)",
 		"all_short":    "fine-tuned, no temperature fitted: the calibration rows drawn are all short turns its frozen head reads",
 		"refit_short":  "fine-tuned, no temperature fitted: its encoder was trained again on 2 folds, but every out-of-fold row is a short turn its frozen head reads",
-		"refit_routed": "groups kept whole; its short turns' frozen head: temperature 1.27 fitted on 5-fold out-of-fold logits of the 1709 training rows it reads (the folds split every row) (log loss there 0.612 → 0.598)",
+		"refit_routed": "groups kept whole; its short turns' frozen head: temperature 1.27 fitted on 5-fold out-of-fold logits of the 1709 training rows it reads (the folds split every row; log loss there 0.612 → 0.598)",
 	} {
 		r, err = calibrationRow(set, &Task{Name: name, Scorer: "x", Heldout: held}, gold, probs)
 		if err != nil || !strings.HasSuffix(r.Note, want) {

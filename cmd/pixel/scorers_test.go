@@ -92,7 +92,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	// interval); the logistic heads are temperature-scaled on folds of their
 	// training rows, the fine-tuned ones on rows beyond their caps, and
 	// empathy's, the MI coder's and persona's (scorers.calibration_refit) on out-of-fold
-	// predictions of their encoders trained again on each of 2 folds of groups.
+	// predictions of their encoders trained again on each of 2 folds of groups
+	// (persona 3: scorers.calibration_refit_folds_per_scorer).
 	calibrated := map[string]string{}
 	for _, r := range v.Rows {
 		if r.Metric == "ECE" {
@@ -108,7 +109,7 @@ func TestScorersEndToEnd(t *testing.T) {
 		!strings.Contains(calibrated["crisis_level"], "fine-tuned; temperature") || !strings.Contains(calibrated["crisis_level"], "fitted on 100 training-side rows beyond its cap") ||
 		!strings.Contains(calibrated["mi_client"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
 		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
-		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
+		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "out-of-fold predictions of its encoder trained again on 3 folds") ||
 		!strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
 	}

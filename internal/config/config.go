@@ -124,6 +124,11 @@ type Scorers struct {
 	// out-of-fold predictions. Costs about one more training of the encoder.
 	CalibrationRefit      []string `yaml:"calibration_refit" json:"calibration_refit"`
 	CalibrationRefitFolds int      `yaml:"calibration_refit_folds" json:"calibration_refit_folds"`
+	// CalibrationRefitFoldsPerScorer overrides CalibrationRefitFolds for
+	// the named scorers, e.g. {persona: 3}: more folds train each refit on
+	// more rows, at one more training of that scorer's encoder per fold.
+	// It applies only to scorers in CalibrationRefit.
+	CalibrationRefitFoldsPerScorer map[string]int `yaml:"calibration_refit_folds_per_scorer" json:"calibration_refit_folds_per_scorer"`
 	// Finetune trains the encoder itself for the named heads (e.g.
 	// persona, mi_therapist) instead of a logistic head on frozen
 	// embeddings: slower (10–30 minutes per scorer on 2 CPU cores), and

@@ -135,6 +135,8 @@ func TestValidate(t *testing.T) {
 		{"too few calibration rows", "scorers: {calibration_rows: 20}", []string{"scorers.calibration_rows=20", "0 (off) or 100..100000"}},
 		{"refit of an unknown scorer", "scorers: {calibration_refit: [safety]}", []string{"scorers.calibration_refit=safety", "empathy, mi, crisis, persona"}},
 		{"one refit fold", "scorers: {calibration_refit: [mi], calibration_refit_folds: 1}", []string{"scorers.calibration_refit_folds=1", "2..10"}},
+		{"per-scorer refit folds of an unknown scorer", "scorers: {calibration_refit_folds_per_scorer: {safety: 3}}", []string{"scorers.calibration_refit_folds_per_scorer.safety=3", "one of [empathy mi crisis persona]"}},
+		{"one per-scorer refit fold", "scorers: {calibration_refit: [persona], calibration_refit_folds_per_scorer: {persona: 1}}", []string{"scorers.calibration_refit_folds_per_scorer.persona=1", "2..10"}},
 		{"persona short words negative", "scorers: {persona_short_words: -1}", []string{"scorers.persona_short_words=-1", "must be 0..10"}},
 		{"counterfactual share zero", "scorers: {finetune: {counterfactual: 10, counterfactual_share: 0}}", []string{"scorers.finetune.counterfactual_share=0", "e.g. 0.25"}},
 		{"per-scorer override of an unknown scorer", "scorers: {finetune: {per_scorer: {empathi: {lr: 3.0e-5}}}}", []string{"scorers.finetune.per_scorer.empathi", "one of [empathy mi crisis persona]"}},

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -187,6 +188,16 @@ func (c *Config) Validate() error {
 	}
 	if f := c.Scorers.CalibrationRefitFolds; len(c.Scorers.CalibrationRefit) > 0 && (f < 2 || f > 10) {
 		bad("scorers.calibration_refit_folds", f, "must be 2..10 (each fold trains the encoder again on the other folds' rows)")
+	}
+	for _, s := range slices.Sorted(maps.Keys(c.Scorers.CalibrationRefitFoldsPerScorer)) {
+		f := c.Scorers.CalibrationRefitFoldsPerScorer[s]
+		// A scorer not in calibration_refit is allowed (its count waits
+		// unused), so `calibration_refit: []` turns refits off alone.
+		if !slices.Contains(finetunedScorers, s) {
+			bad("scorers.calibration_refit_folds_per_scorer."+s, f, fmt.Sprintf("must name fine-tuned scorers: one of %v", finetunedScorers))
+		} else if f < 2 || f > 10 {
+			bad("scorers.calibration_refit_folds_per_scorer."+s, f, "must be 2..10 (each fold trains the encoder again on the other folds' rows)")
+		}
 	}
 	if c.Scorers.PersonaShortWords < 0 || c.Scorers.PersonaShortWords > 10 {
 		bad("scorers.persona_short_words", c.Scorers.PersonaShortWords, "must be 0..10 (0 = off)")

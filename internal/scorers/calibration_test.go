@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -301,5 +302,57 @@ func TestCalibrationRefitFoldsKeepGroupsWhole(t *testing.T) {
 	off.CalibrationRefit, other.CalibrationRefit = nil, []string{"empathy"} // empathy is not fine-tuned here
 	if key(o) == key(off) || key(other) != key(off) {
 		t.Error("calibration_refit must change the key when it names a fine-tuned scorer, and only then")
+	}
+}
+
+// scorers.calibration_refit_folds_per_scorer gives a listed scorer its own
+// fold count (its heads' specs, folds and the set key say so) and leaves
+// the others at calibration_refit_folds; an override equal to the default,
+// or for a scorer that does not refit, keeps the set's key.
+func TestCalibrationRefitFoldsPerScorer(t *testing.T) {
+	o := smallOptions(t)
+	o.FinetuneHeads, o.Finetune = []string{"mi_client", "mi_therapist", "persona"}, map[string]any{"epochs": 1}
+	o.CalibrationRefit, o.CalibrationRefitFolds = []string{"mi", "persona"}, 2
+	tasks, _, err := buildTasks(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(o Options) string {
+		k, err := setKey(o, tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	per := o
+	per.CalibrationRefitFoldsPer = map[string]int{"persona": 3}
+	want := map[string]int{"mi_client": 2, "mi_therapist": 2, "persona": 3}
+	for _, task := range tasks {
+		k, ok := want[task.Name]
+		if !ok {
+			continue
+		}
+		spec := per.taskSpec(task, "/d/"+task.Name+".train.jsonl", nil)
+		rf := spec["calibration"].(map[string]any)["refit"].(map[string]any)
+		used := map[int]bool{}
+		for _, f := range rf["fold_of"].(map[string]int) {
+			used[f] = true
+		}
+		if rf["folds"] != k || len(used) != k {
+			t.Errorf("%s: %v folds, %d used, want %d", task.Name, rf["folds"], len(used), k)
+		}
+		delete(want, task.Name)
+	}
+	if len(want) > 0 {
+		t.Fatalf("heads missing: %v", want)
+	}
+	if got := per.refitFoldsOverrides(tasks); !reflect.DeepEqual(got, map[string]int{"persona": 3}) {
+		t.Errorf("overrides recorded: %v", got)
+	}
+	same, other := o, o
+	same.CalibrationRefitFoldsPer = map[string]int{"persona": 2}  // the default's count
+	other.CalibrationRefitFoldsPer = map[string]int{"empathy": 3} // not fine-tuned here
+	if key(per) == key(o) || key(same) != key(o) || key(other) != key(o) || same.refitFoldsOverrides(tasks) != nil {
+		t.Error("a per-scorer fold count must change the key when it differs for a refitting scorer, and only then")
 	}
 }

@@ -18,7 +18,8 @@ func FromConfig(cfg *config.Config, l *worker.Launcher, log io.Writer) (Options,
 	o := Options{DataRoot: cfg.DataRoot(), Dir: sc.Dir, Encoder: sc.Encoder, MaxPerTask: sc.MaxPerTask, TaskCaps: sc.TaskCaps, MaxHeldout: sc.MaxHeldout,
 		HeldoutPercent: sc.HeldoutPercent, C: sc.C, BiasDescriptors: sc.BiasDescriptors, BiasCarriers: sc.BiasCarriers, DebiasK: sc.DebiasK,
 		MIClientContext: sc.MIClientContext, PersonaShortWords: sc.PersonaShortWords, CalibrationFolds: sc.CalibrationFolds, CalibrationRows: sc.CalibrationRows,
-		CalibrationRefit: sc.CalibrationRefit, CalibrationRefitFolds: sc.CalibrationRefitFolds, Launcher: l, Log: log}
+		CalibrationRefit: sc.CalibrationRefit, CalibrationRefitFolds: sc.CalibrationRefitFolds,
+		CalibrationRefitFoldsPer: sc.CalibrationRefitFoldsPerScorer, Launcher: l, Log: log}
 	if len(sc.Finetune.Heads) > 0 {
 		o.FinetuneHeads = sc.Finetune.Heads
 		o.Finetune = map[string]any{"epochs": sc.Finetune.Epochs, "lr": sc.Finetune.LR, "batch_size": sc.Finetune.BatchSize, "max_len": sc.Finetune.MaxLen,

@@ -65,6 +65,8 @@ type Options struct {
 	// trained again per fold of CalibrationRefitFolds (groups kept whole).
 	CalibrationRefit      []string
 	CalibrationRefitFolds int
+	// CalibrationRefitFoldsPer overrides CalibrationRefitFolds per scorer.
+	CalibrationRefitFoldsPer map[string]int
 	// FinetuneHeads are trained as fine-tuned encoders with the settings
 	// in Finetune (epochs, lr, batch_size, max_len) instead of logistic heads.
 	FinetuneHeads []string
@@ -280,7 +282,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 			o.logf("scorers: %-16s %6d calibration rows (of %d beyond its cap, from groups it never trained on)", t.Name, len(t.Calibration), t.Spare)
 		}
 		if o.refits(t) {
-			o.logf("scorers: %-16s temperature from %d refitted encoders (scorers.calibration_refit: its encoder trains again per fold)", t.Name, o.CalibrationRefitFolds)
+			o.logf("scorers: %-16s temperature from %d refitted encoders (scorers.calibration_refit: its encoder trains again per fold)", t.Name, o.refitFoldsOf(t.Scorer))
 		}
 		specs = append(specs, o.taskSpec(t, set.dataFile(t.Name+".train.jsonl"), cf))
 	}
@@ -314,7 +316,7 @@ func Train(ctx context.Context, o Options) (Set, error) {
 	man.Extra = map[string]any{"key": key, "encoder": o.Encoder, "max_per_task": o.MaxPerTask, "task_caps": o.TaskCaps, "max_heldout": o.MaxHeldout,
 		"heldout_percent": o.HeldoutPercent, "c": o.C, "debias_k": o.DebiasK, "finetune_heads": o.FinetuneHeads, "finetune": o.Finetune,
 		"counterfactual": o.Counterfactual, "counterfactual_share": o.CounterfactualShare, "counterfactual_focus": o.CounterfactualFocus, "seed": o.Seed, "finetune_per_scorer": o.FinetuneOverrides,
-		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "calibration_rows": o.CalibrationRows, "calibration_refit": o.refitScorers(tasks), "calibration_refit_folds": o.CalibrationRefitFolds, "safety_set": o.SafetySetName, "data_root": o.DataRoot}
+		miClientContextKey: o.MIClientContext, "persona_short_words": o.personaShortWords(), "calibration_folds": o.CalibrationFolds, "calibration_rows": o.CalibrationRows, "calibration_refit": o.refitScorers(tasks), "calibration_refit_folds": o.CalibrationRefitFolds, "calibration_refit_folds_per_scorer": o.refitFoldsOverrides(tasks), "safety_set": o.SafetySetName, "data_root": o.DataRoot}
 	if err := man.Write(set.Dir); err != nil {
 		return Set{}, err
 	}
@@ -373,7 +375,8 @@ func (o Options) taskSpec(t *Task, train string, cf map[string]any) map[string]a
 		if cal == nil {
 			cal = map[string]any{}
 		}
-		cal["refit"] = map[string]any{"folds": o.CalibrationRefitFolds, "fold_of": refitFolds(t.Train, o.CalibrationRefitFolds)}
+		k := o.refitFoldsOf(t.Scorer)
+		cal["refit"] = map[string]any{"folds": k, "fold_of": refitFolds(t.Train, k)}
 		spec["calibration"] = cal
 	}
 	if cf != nil {
@@ -410,7 +413,32 @@ func (o Options) focused(cf map[string]any, t *Task) map[string]any {
 // calibration rows (CalibrationRows): the setting names the scorers whose
 // data has none (empathy and MI train on every training-side row).
 func (o Options) refits(t *Task) bool {
-	return o.finetunes(t.Name) && o.CalibrationRefitFolds >= 2 && slices.Contains(o.CalibrationRefit, t.Scorer)
+	return o.finetunes(t.Name) && o.refitFoldsOf(t.Scorer) >= 2 && slices.Contains(o.CalibrationRefit, t.Scorer)
+}
+
+// refitFoldsOf is the number of refit folds for scorer: its entry in
+// CalibrationRefitFoldsPer, else CalibrationRefitFolds.
+func (o Options) refitFoldsOf(scorer string) int {
+	if k, ok := o.CalibrationRefitFoldsPer[scorer]; ok {
+		return k
+	}
+	return o.CalibrationRefitFolds
+}
+
+// refitFoldsOverrides are the refitting scorers whose fold count differs
+// from CalibrationRefitFolds (nil when none, so a set built without
+// overrides keeps its key).
+func (o Options) refitFoldsOverrides(tasks []*Task) map[string]int {
+	var out map[string]int
+	for _, s := range o.refitScorers(tasks) {
+		if k := o.refitFoldsOf(s); k != o.CalibrationRefitFolds {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[s] = k
+		}
+	}
+	return out
 }
 
 // refitScorers are the scorers whose heads refit: sorted, each once
@@ -488,7 +516,11 @@ func setKey(o Options, tasks []*Task) (string, error) {
 		h["calibration_rows"] = o.CalibrationRows
 	}
 	if r := o.refitScorers(tasks); len(r) > 0 { // likewise
-		h["calibration_refit"] = map[string]any{"scorers": r, "folds": o.CalibrationRefitFolds}
+		cr := map[string]any{"scorers": r, "folds": o.CalibrationRefitFolds}
+		if per := o.refitFoldsOverrides(tasks); per != nil { // likewise
+			cr["folds_per_scorer"] = per
+		}
+		h["calibration_refit"] = cr
 	}
 	var parts []string
 	for _, t := range tasks {

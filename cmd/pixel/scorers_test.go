@@ -93,7 +93,7 @@ func TestScorersEndToEnd(t *testing.T) {
 	// training rows, the fine-tuned ones on rows beyond their caps, and
 	// empathy's, the MI coder's and persona's (scorers.calibration_refit) on out-of-fold
 	// predictions of their encoders trained again on each of 2 folds of groups
-	// (persona 3: scorers.calibration_refit_folds_per_scorer).
+	// (MI and persona 3: scorers.calibration_refit_folds_per_scorer).
 	calibrated := map[string]string{}
 	for _, r := range v.Rows {
 		if r.Metric == "ECE" {
@@ -107,8 +107,8 @@ func TestScorersEndToEnd(t *testing.T) {
 	if len(calibrated) != 19 || !strings.Contains(calibrated["safety_supportive"], "temperature") || !strings.Contains(calibrated["mi_permission"], "-fold out-of-fold") ||
 		!strings.Contains(calibrated["empathy_er"], "fine-tuned; temperature") || !strings.Contains(calibrated["empathy_er"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
 		!strings.Contains(calibrated["crisis_level"], "fine-tuned; temperature") || !strings.Contains(calibrated["crisis_level"], "fitted on 100 training-side rows beyond its cap") ||
-		!strings.Contains(calibrated["mi_client"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
-		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 2 folds") ||
+		!strings.Contains(calibrated["mi_client"], "out-of-fold predictions of its encoder trained again on 3 folds") ||
+		!strings.Contains(calibrated["mi_reflection"], "out-of-fold predictions of its encoder trained again on 3 folds") ||
 		!strings.Contains(calibrated["persona"], "fine-tuned; temperature") || !strings.Contains(calibrated["persona"], "out-of-fold predictions of its encoder trained again on 3 folds") ||
 		!strings.Contains(calibrated["persona"], "its short turns' frozen head: temperature") {
 		t.Errorf("calibration rows: %v", calibrated)
